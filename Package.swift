@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+//
+// Tapestry: a from-scratch deep-learning training framework in Swift, no dependencies.
+// The target graph is the architecture; a lower layer never imports a higher one:
+//
+//   Tapestry (tensor, tape, ops, kernels) -> TapestryNN (modules, optimizers)
+//   TapestryText (tokenizers, corpus; imports no tensor code)
+//   TapestryGPT (model, training, sampling, checkpoints) -> programs and examples
+
+import PackageDescription
+
+// MARK: - Build settings
+
+/// Every target that computes is optimized and built for this CPU in EVERY configuration,
+/// including the debug build that `swift run train` and `swift test` use. Without this the
+/// debug build is 10-100x slower and a packed GEMM falls back to calling `fmaf` per element
+/// (measured; see README "Why the debug build is fast").
+let fast: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "native"])]
+
+// MARK: - Package
+
+let package = Package(
+    name: "Tapestry",
+    products: [
+        .library(name: "Tapestry", targets: ["Tapestry"]),
+        .library(name: "TapestryNN", targets: ["TapestryNN"]),
+        .library(name: "TapestryText", targets: ["TapestryText"]),
+        .library(name: "TapestryGPT", targets: ["TapestryGPT"]),
+    ],
+    targets: [
+        // MARK: Libraries
+        .target(name: "Tapestry", swiftSettings: fast),
+        .target(name: "TapestryNN", dependencies: ["Tapestry"], swiftSettings: fast),
+        .target(name: "TapestryText", swiftSettings: fast),
+        .target(name: "TapestryGPT", dependencies: ["Tapestry", "TapestryNN", "TapestryText"], swiftSettings: fast),
+
+        // MARK: Programs
+
+        // MARK: Examples
+
+        // MARK: Tests
+        .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
+        .testTarget(name: "TapestryTests", dependencies: ["Tapestry", "TapestryTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
+    ],
+    swiftLanguageModes: [.v6]
+)

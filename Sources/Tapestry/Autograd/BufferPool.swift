@@ -1,0 +1,41 @@
+// BufferPool: the tape's recycler for activation and gradient memory.
+//
+// A training step allocates the same buffers, with the same sizes, every time. The pool
+// remembers every buffer it hands out; at `recycle()` (called by `Tape.reset()`), each buffer
+// that nobody else references any more goes back on a free list keyed by element count, and
+// the next step takes it from there. A buffer still held outside (a loss the caller kept, an
+// attention map being saved) is simply left alone, so recycling can never alias live data.
+
+final class BufferPool {
+    private var free: [Int: [TensorStorage]] = [:]
+    private var issued: [TensorStorage] = []
+    private(set) var totalBytes = 0
+
+    /// A tensor of `shape` backed by a recycled buffer when one of that size is free.
+    func take(shape: [Int], zeroed: Bool) -> Tensor {
+        let count = shape.reduce(1, *)
+        let storage: TensorStorage
+        if let reused = free[count]?.popLast() {
+            storage = reused
+            if zeroed { storage.pointer.update(repeating: 0, count: count) }
+        } else {
+            storage = zeroed ? TensorStorage(zeroedCount: count) : TensorStorage(count: count)
+            totalBytes += count * MemoryLayout<Float>.stride
+        }
+        issued.append(storage)
+        return Tensor(shape: shape, storage: storage)
+    }
+
+    /// Moves every issued buffer that only the pool still references to the free lists.
+    func recycle() {
+        for i in issued.indices {
+            if isKnownUniquelyReferenced(&issued[i]) {
+                free[issued[i].count, default: []].append(issued[i])
+            } else {
+                // Someone kept it: forget it; it is freed normally when they let go.
+                totalBytes -= issued[i].count * MemoryLayout<Float>.stride
+            }
+        }
+        issued.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,177 @@
+// Tape: reverse-mode automatic differentiation as a Wengert list.
+//
+// What it is: an explicit object that records, in execution order, one node per op:
+// the op's name, the slot of its output, and a backward closure written right beside the
+// op's forward code. `backward(loss)` walks the nodes in reverse and calls each closure.
+//
+// Why a plain reverse loop is correct: an op can only consume values that already exist, so
+// every node is recorded after the nodes that produced its inputs. Reverse recording order is
+// therefore a topological order of the graph: by the time we reach a node, every consumer of
+// its output has already added its share to the output's gradient. No recursive sort, no
+// recursion limit (micrograd's recursive `build_topo` hits Python's limit on deep graphs).
+//
+// What it is not: a global. Swift 6 forbids a mutable global "current tape", and passing it
+// explicitly makes clear which computation is being recorded.
+//
+// Gradient rules (written down, as the course asks):
+// - Inside one backward pass, a value used twice receives the SUM of its gradients
+//   (fan-out: `x * x`, residual branches, the tied `wte`). Every backward closure therefore
+//   ADDS into its inputs' gradient buffers; it never assigns.
+// - A `Parameter`'s gradient lives on the parameter, not on the tape, and backward adds into
+//   it. It is not cleared by `reset()`. Call `zeroGrad()` on the parameters (or the optimizer)
+//   once per optimizer step; several `backward` calls in between accumulate on purpose
+//   (gradient accumulation over micro-batches).
+// - `reset()` forgets the nodes and recycles the activation and gradient buffers for the next
+//   step, so a steady-state training loop does not allocate tensor memory again.
+
+/// The recorder of a computation, for reverse-mode differentiation.
+///
+/// ```swift
+/// let tape = Tape()
+/// let x = tape.variable(Tensor([1, 2, 3]))
+/// let y = (x * x).sum()            // y = Σ x²
+/// tape.backward(y)
+/// tape.gradient(of: x)             // [2, 4, 6]
+/// ```
+public final class Tape {
+    /// One recorded op: its name (for errors and the profiler), its output slot, and the
+    /// closure that turns the output's gradient into contributions to its inputs' gradients.
+    struct Node {
+        let op: StaticString
+        let output: Int
+        let backward: (_ outputGradient: UnsafePointer<Float>) -> Void
+    }
+
+    var nodes: [Node] = []
+    /// Gradient buffer of each slot; created zeroed on first use.
+    var gradients: [TensorStorage?] = []
+    /// Shape of the value in each slot.
+    var slotShapes: [[Int]] = []
+    let pool = BufferPool()
+
+    /// False inside `withoutGrad`: ops compute values and record nothing.
+    public private(set) var isRecording = true
+
+    public init() {}
+
+    /// Number of recorded ops.
+    public var nodeCount: Int { nodes.count }
+
+    /// The names of the recorded ops, in execution order.
+    public var recordedOps: [String] { nodes.map { "\($0.op)" } }
+
+    // MARK: - Leaves
+
+    /// A leaf that requires a gradient (read it back with `gradient(of:)`).
+    public func variable(_ value: Tensor) -> Variable {
+        guard isRecording else { return Variable(value: value, tape: self) }
+        return Variable(value: value, slot: newSlot(shape: value.shape, gradient: nil), tape: self)
+    }
+
+    /// A leaf that never receives a gradient: inputs, targets, masks.
+    public func constant(_ value: Tensor) -> Variable {
+        Variable(value: value, tape: self)
+    }
+
+    /// A leaf for a trainable parameter. Backward adds into `parameter.grad` directly.
+    public func parameter(_ parameter: Parameter) -> Variable {
+        guard isRecording else { return Variable(value: parameter.value, tape: self) }
+        return Variable(value: parameter.value,
+                        slot: newSlot(shape: parameter.value.shape, gradient: parameter.grad.storage),
+                        tape: self)
+    }
+
+    func newSlot(shape: [Int], gradient: TensorStorage?) -> Int {
+        gradients.append(gradient)
+        slotShapes.append(shape)
+        return gradients.count - 1
+    }
+
+    // MARK: - Recording (called by ops)
+
+    /// Allocates an op's output from the tape's buffer pool. Contents are undefined.
+    public func allocate(_ shape: [Int]) -> Tensor {
+        pool.take(shape: shape, zeroed: false)
+    }
+
+    /// Records an op whose output is `output`, computed from `inputs`.
+    ///
+    /// If no input needs a gradient (or the tape is not recording) nothing is recorded and the
+    /// result is a constant. Otherwise `backward` is stored and called during `backward(_:)`
+    /// with a pointer to this output's gradient (same shape as `output`). It must ADD into the
+    /// inputs' gradients via `gradientPointer(_:)`.
+    public func record(_ op: StaticString, inputs: [Variable], output: Tensor,
+                       backward: @escaping (_ outputGradient: UnsafePointer<Float>) -> Void) -> Variable {
+        guard isRecording, inputs.contains(where: { $0.requiresGradient }) else {
+            return Variable(value: output, tape: self)
+        }
+        let slot = newSlot(shape: output.shape, gradient: nil)
+        nodes.append(Node(op: op, output: slot, backward: backward))
+        return Variable(value: output, slot: slot, tape: self)
+    }
+
+    /// The gradient buffer of `variable`, created zeroed on first use, or nil if the variable
+    /// does not need a gradient. Backward closures add into it.
+    public func gradientPointer(_ variable: Variable) -> UnsafeMutablePointer<Float>? {
+        guard variable.slot >= 0 else { return nil }
+        if let existing = gradients[variable.slot] { return existing.pointer }
+        let fresh = pool.take(shape: slotShapes[variable.slot], zeroed: true).storage
+        gradients[variable.slot] = fresh
+        return fresh.pointer
+    }
+
+    // MARK: - Backward
+
+    /// Computes d(loss)/d(every variable that needs a gradient). `loss` must hold one element;
+    /// its gradient is seeded with 1. For a non-scalar output pass `seed` (same shape).
+    public func backward(_ loss: Variable, seed: Tensor? = nil) {
+        precondition(loss.slot >= 0,
+                     "Tape.backward: the loss does not depend on any variable or parameter that needs a gradient")
+        if let seed {
+            checkShapes { () throws(ShapeError) in
+                try Shapes.require(seed.shape, equals: loss.shape, "seed shape", op: "backward")
+            }
+        } else {
+            precondition(loss.value.count == 1, "Tape.backward: loss must be a scalar, got shape \(loss.shape)")
+        }
+        let lossGradient = gradientPointer(loss)!
+        if let seed {
+            for i in 0..<seed.count { lossGradient[i] += seed.pointer[i] }
+        } else {
+            lossGradient[0] += 1
+        }
+        for node in nodes.reversed() {
+            // A node whose output received no gradient contributes nothing: skip it.
+            guard let outputGradient = gradients[node.output] else { continue }
+            node.backward(UnsafePointer(outputGradient.pointer))
+        }
+    }
+
+    /// The gradient of `variable` after `backward`, or nil if none flowed into it.
+    public func gradient(of variable: Variable) -> Tensor? {
+        guard variable.slot >= 0, let storage = gradients[variable.slot] else { return nil }
+        return Tensor(shape: variable.shape, storage: storage.copy())
+    }
+
+    // MARK: - Modes and reuse
+
+    /// Runs `body` without recording: evaluation and sampling. Values are computed as usual.
+    public func withoutGrad<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = isRecording
+        isRecording = false
+        defer { isRecording = saved }
+        return try body()
+    }
+
+    /// Forgets every node and slot, and returns the buffers nobody else holds to the pool.
+    /// Parameters' gradients are untouched. Call once per training step.
+    public func reset() {
+        nodes.removeAll(keepingCapacity: true)
+        gradients.removeAll(keepingCapacity: true)
+        slotShapes.removeAll(keepingCapacity: true)
+        pool.recycle()
+    }
+
+    /// Bytes of tensor memory the pool has handed out or keeps for reuse.
+    public var pooledBytes: Int { pool.totalBytes }
+}

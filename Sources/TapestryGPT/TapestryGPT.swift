@@ -1,0 +1,1 @@
+// TapestryGPT: the GPT. (filled in below)

@@ -1,0 +1,1 @@
+// TapestryNN: modules and optimizers. (filled in below)

@@ -1,0 +1,1 @@
+// TapestryText: tokenizers and corpus. (filled in below)
