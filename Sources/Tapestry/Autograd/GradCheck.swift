@@ -108,17 +108,3 @@ public func gradCheck(_ op: String, inputs: [Tensor], options: GradCheckOptions 
     return GradCheckResult(op: op, passed: passed, argument: worst.argument, index: worst.index,
                            expected: worst.expected, received: worst.received, error: worst.error)
 }
-
-extension Tensor {
-    /// Element at a flat row-major index.
-    public subscript(flat index: Int) -> Float {
-        get {
-            precondition(index >= 0 && index < count, "Tensor[flat:]: index \(index) out of range 0..<\(count)")
-            return storage.pointer[index]
-        }
-        set {
-            precondition(index >= 0 && index < count, "Tensor[flat:]: index \(index) out of range 0..<\(count)")
-            withUnsafeMutableBufferPointer { $0[index] = newValue }
-        }
-    }
-}

@@ -190,3 +190,17 @@ extension Tensor: Equatable {
         lhs.shape == rhs.shape && (0..<lhs.count).allSatisfy { lhs.storage.pointer[$0] == rhs.storage.pointer[$0] }
     }
 }
+
+extension Tensor {
+    /// Element at a flat row-major index.
+    public subscript(flat index: Int) -> Float {
+        get {
+            precondition(index >= 0 && index < count, "Tensor[flat:]: index \(index) out of range 0..<\(count)")
+            return storage.pointer[index]
+        }
+        set {
+            precondition(index >= 0 && index < count, "Tensor[flat:]: index \(index) out of range 0..<\(count)")
+            withUnsafeMutableBufferPointer { $0[index] = newValue }
+        }
+    }
+}
