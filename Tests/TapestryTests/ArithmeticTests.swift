@@ -99,6 +99,16 @@ import TapestryTestSupport
         }
     }
 
+    @Test func gradientOfBroadcastOverLongRows() {
+        // Rows of 40 and 50 elements run the 16-lane partial sums of the broadcast backward.
+        let perRow = gradCheck("multiply [3,40]*[3,1]", inputs: [random([3, 40], seed: 23), random([3, 1], seed: 24)]) { _, v in
+            v[0] * v[1]
+        }
+        #expect(perRow.passed, "\(perRow)")
+        let scalar = gradCheck("add []+[50]", inputs: [random([], seed: 25), random([50], seed: 26)]) { _, v in v[0] + v[1] }
+        #expect(scalar.passed, "\(scalar)")
+    }
+
     @Test func gradientOfBroadcastDivision() {
         // [2, 3] / [2, 1] (a per-row divisor) and [3] / [4, 1, 3].
         let perRow = gradCheck("divide [2,3]/[2,1]", inputs: [random([2, 3], seed: 13), random([2, 1], seed: 14, low: 1, high: 2)]) { _, v in

@@ -82,6 +82,24 @@ import TapestryTestSupport
         #expect(tape.gradient(of: v) == Tensor([[0, 1, 0], [1, 0, 0]]))
     }
 
+    @Test func maxOfLongRowsUsesTheFirstArgmax() {
+        // Rows of 40 run the 16-lane pass (elements 0..<32) and its tail (32..<40).
+        // Row 0: the max is in the tail. Row 1: in the first 16 lanes, above a runner-up in
+        // the tail. Row 2: a tie at 5 and 20 (first wins). Row 3: all equal (index 0 wins).
+        var rows = [[Float]](repeating: [Float](repeating: -1, count: 40), count: 4)
+        rows[0][37] = 9
+        rows[1][3] = 9; rows[1][37] = 8
+        rows[2][5] = 4; rows[2][20] = 4
+        let tape = Tape()
+        let v = tape.variable(Tensor(rows))
+        let m = v.max(axis: -1)
+        #expect(m.value == Tensor([9, 9, 4, -1]))
+        tape.backward(m, seed: Tensor([1, 2, 3, 4]))
+        var expected = [[Float]](repeating: [Float](repeating: 0, count: 40), count: 4)
+        expected[0][37] = 1; expected[1][3] = 2; expected[2][5] = 3; expected[3][0] = 4
+        #expect(tape.gradient(of: v) == Tensor(expected))
+    }
+
     @Test func gradientsAlongEachAxis() {
         for axis in [0, 1, 2, -1] {
             for keep in [false, true] {

@@ -42,6 +42,19 @@ import TapestryTestSupport
         for t in 0..<2 { for h in 0..<3 { for d in 0..<4 { #expect(heads[0, h, t, d] == x[t, h, d]) } } }
     }
 
+    @Test func largeTransposeCrossesTileEdges() {
+        // 37 and 20 are not multiples of the 16-row tiles, so full and partial tiles both run.
+        let x = random([3, 37, 20], seed: 9)
+        let y = x.transposed(-1, -2)                                    // [3, 20, 37]
+        for b in 0..<3 { for i in 0..<20 { for j in 0..<37 { #expect(y[b, i, j] == x[b, j, i]) } } }
+        let tape = Tape()
+        let v = tape.variable(x)
+        tape.backward(v.transposed(1, 2), seed: y)                      // dx = dyᵀ = x
+        #expect(tape.gradient(of: v) == x)
+        let result = gradCheck("transposed [3,37,20]", inputs: [x]) { _, v in v[0].transposed(1, 2) }
+        #expect(result.passed, "\(result)")
+    }
+
     @Test func permuteRoundTrip() {
         let x = random([2, 3, 4, 5], seed: 3)
         let tape = Tape()

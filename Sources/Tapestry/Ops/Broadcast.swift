@@ -25,8 +25,6 @@ struct StridedRows {
     let rowLength: Int
     let innerStrideA: Int
     let innerStrideB: Int
-    /// Number of rows (0 when the output is empty).
-    let rowCount: Int
 
     init(sizes: [Int], stridesA: [Int], stridesB: [Int]) {
         // Drop size-1 dimensions (they move nothing), then merge a dimension into the previous
@@ -50,32 +48,39 @@ struct StridedRows {
         outerSizes = sizesOut
         outerStridesA = a
         outerStridesB = b
-        rowCount = rowLength == 0 ? 0 : sizesOut.reduce(1, *)
     }
 
     /// Calls `body(row, offsetA, offsetB)` for each row in order; the output row starts at
-    /// `row · rowLength`. Offsets are updated like an odometer, never recomputed.
+    /// `row · rowLength`.
     @inline(__always)
     func forEachRow(_ body: (_ row: Int, _ offsetA: Int, _ offsetB: Int) -> Void) {
-        guard rowCount > 0 else { return }
-        let rank = outerSizes.count
+        guard rowLength > 0 else { return }
+        StridedRows.walk(outerSizes, outerStridesA, outerStridesB, body)
+    }
+
+    /// Visits every index of `sizes` in row-major order, calling `body(n, offsetA, offsetB)`
+    /// with n counting 0, 1, 2, ... The offsets are stepped like an odometer, never recomputed.
+    @inline(__always)
+    static func walk(_ sizes: [Int], _ stridesA: [Int], _ stridesB: [Int],
+                     _ body: (_ n: Int, _ offsetA: Int, _ offsetB: Int) -> Void) {
+        let count = sizes.reduce(1, *), rank = sizes.count
         if rank <= 1 {                                            // the common case: no odometer
-            let strideA = outerStridesA.first ?? 0, strideB = outerStridesB.first ?? 0
-            for row in 0..<rowCount { body(row, row * strideA, row * strideB) }
+            let strideA = stridesA.first ?? 0, strideB = stridesB.first ?? 0
+            for n in 0..<count { body(n, n * strideA, n * strideB) }
             return
         }
         var index = [Int](repeating: 0, count: rank)
         var offsetA = 0, offsetB = 0
-        for row in 0..<rowCount {
-            body(row, offsetA, offsetB)
+        for n in 0..<count {
+            body(n, offsetA, offsetB)
             var d = rank - 1
             while d >= 0 {                                        // carry into earlier dimensions
                 index[d] += 1
-                offsetA += outerStridesA[d]
-                offsetB += outerStridesB[d]
-                if index[d] < outerSizes[d] { break }
-                offsetA -= outerStridesA[d] * outerSizes[d]
-                offsetB -= outerStridesB[d] * outerSizes[d]
+                offsetA += stridesA[d]
+                offsetB += stridesB[d]
+                if index[d] < sizes[d] { break }
+                offsetA -= stridesA[d] * sizes[d]
+                offsetB -= stridesB[d] * sizes[d]
                 index[d] = 0
                 d -= 1
             }
@@ -159,15 +164,27 @@ enum Elementwise {
             case (1, _): let s = t[0]; for j in 0..<n { g[j] += d[j] * derivative(o[j], s) }
             case (_, 1):                                          // own was repeated along the row: sum
                 let s = o[0]
-                var total: Float = 0
-                for j in 0..<n { total += d[j] * derivative(s, t[j]) }
-                g[0] += total
+                g[0] += laneSum(n) { j in d[j] * derivative(s, t[j]) }
             default:
-                let local = derivative(o[0], t[0])
-                var total: Float = 0
-                for j in 0..<n { total += d[j] }
-                g[0] += total * local
+                g[0] += laneSum(n) { j in d[j] } * derivative(o[0], t[0])
             }
         }
+    }
+
+    /// Σ term(j) for j in 0..<n, kept as 16 partial sums (one per SIMD lane) so the loop
+    /// vectorizes. The order is fixed, so the result is reproducible.
+    @inline(__always)
+    static func laneSum(_ n: Int, _ term: (Int) -> Float) -> Float {
+        var lanes = SIMD16<Float>()
+        var j = 0
+        while j + 16 <= n {
+            var chunk = SIMD16<Float>()
+            for lane in 0..<16 { chunk[lane] = term(j + lane) }
+            lanes += chunk
+            j += 16
+        }
+        var total = Reduction.horizontalSum(lanes)
+        while j < n { total += term(j); j += 1 }
+        return total
     }
 }

@@ -31,11 +31,17 @@ enum Reduction {
             lanes += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
             i += 16
         }
-        let eight = lanes.lowHalf + lanes.highHalf, four = eight.lowHalf + eight.highHalf
-        let two = four.lowHalf + four.highHalf
-        var total = two[0] + two[1]
+        var total = horizontalSum(lanes)
         while i < count { total += x[i]; i += 1 }
         return total
+    }
+
+    /// The sum of the 16 lanes as a halving tree (stdlib `.sum()` compiles to scalar code).
+    @inline(__always)
+    static func horizontalSum(_ v: SIMD16<Float>) -> Float {
+        let eight = v.lowHalf + v.highHalf, four = eight.lowHalf + eight.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
     }
 
     /// y[o, i] = scale · Σ_k x[o, k, i]. Rows are added in order k = 0, 1, 2, ...
@@ -70,26 +76,52 @@ enum Reduction {
     }
 
     /// y[o, i] = max_k x[o, k, i], and (if `argmax` is given) the first k reaching it, stored
-    /// as a Float (exact below 2²⁴) so the indices can live in a pooled tensor.
+    /// as a Float (exact below 2²⁴) so the indices can live in a pooled tensor. Needs n ≥ 1.
     static func max(_ x: UnsafePointer<Float>, _ view: AxisView, into y: UnsafeMutablePointer<Float>,
                     argmax: UnsafeMutablePointer<Float>?) {
         let (n, inner) = (view.length, view.inner)
-        let index = argmax ?? UnsafeMutablePointer<Float>.allocate(capacity: inner)
-        defer { if argmax == nil { index.deallocate() } }
         for o in 0..<view.outer {
             let best = y + o * inner, block = x + o * n * inner
-            let at = argmax.map { $0 + o * inner } ?? index
+            if inner == 1 {                                                 // the max of one row
+                let (value, index) = rowMax(block, count: n)
+                best[0] = value
+                argmax?[o] = Float(index)
+                continue
+            }
             best.update(from: block, count: inner)
-            at.update(repeating: 0, count: inner)
-            for k in 1..<Swift.max(n, 1) {
+            argmax?.advanced(by: o * inner).update(repeating: 0, count: inner)
+            for k in 1..<n {
                 let row = block + k * inner
-                let position = Float(k)
-                for i in 0..<inner where row[i] > best[i] {            // strict: ties keep the first
-                    best[i] = row[i]
-                    at[i] = position
+                if let argmax {
+                    let at = argmax + o * inner, position = Float(k)
+                    for i in 0..<inner {                                    // strict >: ties keep the first
+                        let better = row[i] > best[i]
+                        best[i] = better ? row[i] : best[i]
+                        at[i] = better ? position : at[i]
+                    }
+                } else {
+                    for i in 0..<inner { best[i] = row[i] > best[i] ? row[i] : best[i] }
                 }
             }
         }
+    }
+
+    /// The largest of x[0..<count] and the first index holding it: one vectorized pass for
+    /// the value (16 running maxima), then a scan that stops at its first occurrence.
+    /// (NaNs are skipped: no comparison with NaN is true.)
+    static func rowMax(_ x: UnsafePointer<Float>, count: Int) -> (value: Float, index: Int) {
+        var lanes = SIMD16<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
+            i += 16
+        }
+        var value = -Float.infinity
+        for lane in 0..<16 where lanes[lane] > value { value = lanes[lane] }
+        while i < count { if x[i] > value { value = x[i] }; i += 1 }
+        let index = (0..<count).first { x[$0] == value } ?? 0
+        return (value, index)
     }
 }
 

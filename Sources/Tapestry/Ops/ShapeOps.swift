@@ -96,18 +96,50 @@ enum Permutation {
     /// y[output order] = x[source order].
     static func gather(_ x: UnsafePointer<Float>, _ rows: StridedRows, into y: UnsafeMutablePointer<Float>) {
         let n = rows.rowLength, step = rows.innerStrideA
-        rows.forEachRow { row, source, _ in
-            let out = y + row * n, from = x + source
-            if step == 1 { out.update(from: from, count: n) } else { for j in 0..<n { out[j] = from[j * step] } }
+        if step == 1 {                                                      // whole rows move
+            rows.forEachRow { row, source, _ in (y + row * n).update(from: x + source, count: n) }
+            return
+        }
+        forEachTile(rows) { row, source, rowStride, height in
+            for j in 0..<n {
+                let from = x + source + j * step, to = y + row * n + j      // column j of the tile
+                if height == 16 && rowStride == 1 {                          // one cache line in
+                    let column = UnsafeRawPointer(from).loadUnaligned(as: SIMD16<Float>.self)
+                    for r in 0..<16 { to[r &* n] = column[r] }
+                } else {
+                    for r in 0..<height { to[r &* n] = from[r &* rowStride] }
+                }
+            }
         }
     }
 
     /// dx[source order] += dy[output order]: the backward of `gather`.
     static func scatterAdd(_ dy: UnsafePointer<Float>, _ rows: StridedRows, into dx: UnsafeMutablePointer<Float>) {
-        let n = rows.rowLength, step = rows.innerStrideA
-        rows.forEachRow { row, source, _ in
-            let from = dy + row * n, to = dx + source
-            for j in 0..<n { to[j * step] += from[j] }
+        let n = rows.rowLength
+        let step = rows.innerStrideA
+        forEachTile(rows) { row, source, rowStride, height in
+            for j in 0..<n {
+                let from = dy + row * n + j, to = dx + source + j * step    // column j of the tile
+                for r in 0..<height { to[r &* rowStride] += from[r &* n] }
+            }
+        }
+    }
+
+    /// Visits the output in tiles of up to 16 consecutive rows: `body(firstRow, source,
+    /// rowStride, height)`. Why tiles: in a transpose ([m, n] -> [n, m]) one output row reads
+    /// the source with stride n, touching a new cache line per element; 16 neighbouring rows
+    /// together read 16 neighbouring source elements, one cache line, per step.
+    static func forEachTile(_ rows: StridedRows, _ body: (_ row: Int, _ source: Int, _ rowStride: Int, _ height: Int) -> Void) {
+        guard rows.rowLength > 0 else { return }
+        guard let length = rows.outerSizes.last, let rowStride = rows.outerStridesA.last else {
+            body(0, 0, 0, 1)                                                // a single row
+            return
+        }
+        StridedRows.walk(Array(rows.outerSizes.dropLast()), Array(rows.outerStridesA.dropLast()),
+                         Array(rows.outerStridesB.dropLast())) { group, source, _ in
+            for first in stride(from: 0, to: length, by: 16) {
+                body(group * length + first, source + first * rowStride, rowStride, Swift.min(16, length - first))
+            }
         }
     }
 }
