@@ -115,12 +115,22 @@ enum Permutation {
 
     /// dx[source order] += dy[output order]: the backward of `gather`.
     static func scatterAdd(_ dy: UnsafePointer<Float>, _ rows: StridedRows, into dx: UnsafeMutablePointer<Float>) {
-        let n = rows.rowLength
-        let step = rows.innerStrideA
+        let n = rows.rowLength, step = rows.innerStrideA
+        if step == 1 {                                                      // whole rows move back
+            rows.forEachRow { row, source, _ in Kernels.add(dy + row * n, into: dx + source, count: n) }
+            return
+        }
         forEachTile(rows) { row, source, rowStride, height in
             for j in 0..<n {
                 let from = dy + row * n + j, to = dx + source + j * step    // column j of the tile
-                for r in 0..<height { to[r &* rowStride] += from[r &* n] }
+                if height == 16 && rowStride == 1 {                          // one cache line out
+                    var column = SIMD16<Float>()
+                    for r in 0..<16 { column[r] = from[r &* n] }
+                    let line = UnsafeMutableRawPointer(to)
+                    line.storeBytes(of: line.loadUnaligned(as: SIMD16<Float>.self) + column, as: SIMD16<Float>.self)
+                } else {
+                    for r in 0..<height { to[r &* rowStride] += from[r &* n] }
+                }
             }
         }
     }
