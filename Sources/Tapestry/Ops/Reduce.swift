@@ -142,7 +142,7 @@ extension Variable {
         reduceAxis("sum", axis: axis, keepingDimension: keepingDimension, mean: false, file: file, line: line)
     }
 
-    /// The mean along `axis`: the sum divided by the axis length.
+    /// The mean along `axis`: the sum times 1/n, n the axis length. d(mean)/dx = 1/n.
     public func mean(axis: Int, keepingDimension: Bool = false,
                      file: StaticString = #fileID, line: UInt = #line) -> Variable {
         reduceAxis("mean", axis: axis, keepingDimension: keepingDimension, mean: true, file: file, line: line)
