@@ -56,8 +56,8 @@ public enum ModelCheckpoint {
             throw TrainError("checkpoint \(path): metadata has no 'tokenizer'")
         }
         let tokenizer: any Tokenizer
-        do { tokenizer = try deserializeTokenizer(tokenizerText, source: "checkpoint \(path)") }
-        catch { throw TrainError("\(error)") }
+        do { tokenizer = try TokenizerFile.deserialize(tokenizerText, source: "checkpoint \(path)") }
+        catch { throw TrainError("\(error)", exitCode: 2) }
         let model = GPT(config: config, seed: 0)
         try loadWeights(into: model, from: file.tensors, path: path)
         return Loaded(model: model, tokenizer: tokenizer, metadata: metadata)

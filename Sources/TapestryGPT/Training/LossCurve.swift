@@ -16,12 +16,12 @@ public enum LossCurve {
     /// Writes both files atomically.
     public static func write(_ history: [LossRecord], csv csvPath: String, svg svgPath: String) throws {
         try writeFileAtomically(Array(csv(history).utf8), to: csvPath)
-        let plot = LinePlot(
-            title: "Loss", xLabel: "iteration", yLabel: "cross-entropy (nats/token)",
-            series: [
-                .init(name: "train", points: history.map { (Double($0.iteration), Double($0.trainLoss)) }),
-                .init(name: "val", points: history.map { (Double($0.iteration), Double($0.valLoss)) }),
-            ])
+        let iterations = history.map { Double($0.iteration) }
+        let train = LinePlot.Series(name: "train", x: iterations, y: history.map { Double($0.trainLoss) })
+        let val = LinePlot.Series(name: "val", x: iterations, y: history.map { Double($0.valLoss) })
+        var plot = LinePlot(title: "Loss", xLabel: "iteration", yLabel: "cross-entropy (nats/token)",
+                            series: [train, val])
+        plot.showsMarkers = true
         try writeFileAtomically(Array(plot.svg().utf8), to: svgPath)
     }
 }

@@ -37,7 +37,11 @@ extension Duration {
 /// Peak resident memory of this process, in bytes.
 func peakMemoryBytes() -> Int {
     var usage = rusage()
+    #if os(Linux)
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    #else
     getrusage(RUSAGE_SELF, &usage)
+    #endif
     #if canImport(Darwin)
     return Int(usage.ru_maxrss)            // bytes on macOS
     #else

@@ -36,12 +36,18 @@ public struct TrainingData {
     }
 
     static func makeTokenizer(_ config: TrainConfig, corpus: String, log: (String) -> Void) throws -> any Tokenizer {
-        if config.tokenizer == "char" { return CharTokenizer(corpus: corpus) }
+        if config.tokenizer == "char" {
+            do { return try CharTokenizer(corpus: corpus) } catch { throw TrainError("corpus: \(error)", exitCode: 2) }
+        }
         if let file = config.tokenizerFile {
-            do { return try BPETokenizer.load(path: file) } catch { throw TrainError("\(error)", exitCode: 2) }
+            do { return try TokenizerFile.load(path: file) } catch { throw TrainError("--tokenizer-file: \(error)", exitCode: 2) }
         }
         log("training a byte-level BPE tokenizer with vocab size \(config.vocabSize) ...")
-        return BPETokenizer.train(text: corpus, vocabSize: config.vocabSize)
+        do {
+            return try BPETokenizer.train(text: corpus, vocabularySize: config.vocabSize, progressInterval: 500) { progress in
+                log("  bpe: \(progress)")
+            }
+        } catch { throw TrainError("--vocab-size: \(error)", exitCode: 2) }
     }
 
     /// Bits per byte of a loss in nats per token on the val split:
