@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
+        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN", "Tapestry", "TapestryTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
     ],
     swiftLanguageModes: [.v6]
 )
