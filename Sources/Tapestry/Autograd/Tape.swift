@@ -38,7 +38,9 @@ public final class Tape {
     /// closure that turns the output's gradient into contributions to its inputs' gradients.
     struct Node {
         let op: StaticString
+        let inputs: [Int]
         let output: Int
+        let value: Tensor
         let backward: (_ outputGradient: UnsafePointer<Float>) -> Void
     }
 
@@ -106,7 +108,7 @@ public final class Tape {
             return Variable(value: output, tape: self)
         }
         let slot = newSlot(shape: output.shape, gradient: nil)
-        nodes.append(Node(op: op, output: slot, backward: backward))
+        nodes.append(Node(op: op, inputs: inputs.map(\.slot), output: slot, value: output, backward: backward))
         return Variable(value: output, slot: slot, tape: self)
     }
 
@@ -125,6 +127,13 @@ public final class Tape {
     /// Computes d(loss)/d(every variable that needs a gradient). `loss` must hold one element;
     /// its gradient is seeded with 1. For a non-scalar output pass `seed` (same shape).
     public func backward(_ loss: Variable, seed: Tensor? = nil) {
+        backward(loss, seed: seed, visit: nil)
+    }
+
+    /// `backward`, one node at a time: before each node's backward runs, `visit` sees the node
+    /// and its output's gradient; returning false stops the pass there (the tape-step example
+    /// uses this to walk backward like a debugger).
+    public func backward(_ loss: Variable, seed: Tensor? = nil, visit: ((TapeEntry, Tensor) -> Bool)?) {
         precondition(loss.slot >= 0,
                      "Tape.backward: the loss does not depend on any variable or parameter that needs a gradient")
         if let seed {
@@ -140,11 +149,31 @@ public final class Tape {
         } else {
             lossGradient[0] += 1
         }
-        for node in nodes.reversed() {
+        for (index, node) in nodes.enumerated().reversed() {
             // A node whose output received no gradient contributes nothing: skip it.
             guard let outputGradient = gradients[node.output] else { continue }
+            if let visit {
+                let gradient = Tensor(shape: node.value.shape, storage: outputGradient.copy())
+                if !visit(entry(index), gradient) { return }
+            }
             node.backward(UnsafePointer(outputGradient.pointer))
         }
+    }
+
+    /// A recorded op, as the tape-step example and the profiler see it.
+    public func entry(_ index: Int) -> TapeEntry {
+        let node = nodes[index]
+        return TapeEntry(index: index, op: "\(node.op)", inputSlots: node.inputs, outputSlot: node.output,
+                         value: node.value)
+    }
+
+    /// Every recorded op, in execution order.
+    public var entries: [TapeEntry] { nodes.indices.map(entry) }
+
+    /// The gradient collected in `slot` so far, or nil.
+    public func gradient(slot: Int) -> Tensor? {
+        guard slot >= 0, slot < gradients.count, let storage = gradients[slot] else { return nil }
+        return Tensor(shape: slotShapes[slot], storage: storage.copy())
     }
 
     /// The gradient of `variable` after `backward`, or nil if none flowed into it.
@@ -174,4 +203,14 @@ public final class Tape {
 
     /// Bytes of tensor memory the pool has handed out or keeps for reuse.
     public var pooledBytes: Int { pool.totalBytes }
+}
+
+/// One recorded op: its position on the tape, its name, the slots of its inputs (-1 for
+/// constants) and of its output, and the output's value.
+public struct TapeEntry {
+    public let index: Int
+    public let op: String
+    public let inputSlots: [Int]
+    public let outputSlot: Int
+    public let value: Tensor
 }

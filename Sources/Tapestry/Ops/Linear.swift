@@ -25,7 +25,7 @@ extension Variable {
                 try Shapes.require(bias.shape, equals: [outFeatures], "bias", op: "linear", file: file, line: line)
             }
         }
-        let rows = x.value.count / max(inFeatures, 1)                       // N = B·T
+        let rows = x.value.count / Swift.max(inFeatures, 1)                 // N = B·T
         var outShape = x.shape
         outShape[outShape.count - 1] = outFeatures                          // [..., out]
         let y = tape.allocate(outShape)

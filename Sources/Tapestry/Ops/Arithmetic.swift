@@ -1,0 +1,182 @@
+// Arithmetic: a + b, a - b, a * b, a / b with NumPy broadcasting, forward and backward.
+//
+// With y = f(a, b) over the broadcast shape, the chain rule gives
+//   da += Σ dy · ∂f/∂a      summed over every output element that read a given element of a
+//   db += Σ dy · ∂f/∂b
+// The sum is what broadcasting costs in backward: b [C] added to every row of x [N, C] was
+// used N times, so its gradient is the column sum of dy (the bias gradient of Linear).
+// The loop plan (strides, merged dimensions, fast paths) lives in Broadcast.swift.
+//
+// Operators cannot take `file:`/`line:` arguments, so a shape error raised by `a + b` names
+// this file. The named forms `a.add(b)`, `a.subtract(b)`, `a.multiply(b)`, `a.divide(b)`
+// name the caller's line instead.
+// What it is not: in-place arithmetic. Every op writes a new pooled output.
+
+extension Variable {
+    /// Checks that `a` and `b` broadcast and returns the loop plan (an error names `op`).
+    private static func broadcastLayout(_ a: Variable, _ b: Variable, op: String,
+                                        file: StaticString, line: UInt) -> BroadcastLayout {
+        precondition(a.tape === b.tape, "\(op): operands are on different tapes")
+        let output = checkShapes { () throws(ShapeError) in
+            try Shapes.broadcast(a.shape, b.shape, op: op, file: file, line: line)
+        }
+        return BroadcastLayout(a.shape, b.shape, output: output)
+    }
+
+    /// `self + other`, broadcasting. d(a+b)/da = 1, d(a+b)/db = 1.
+    public func add(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        let (a, b) = (self, other)
+        let layout = Variable.broadcastLayout(a, b, op: "add", file: file, line: line)
+        let y = tape.allocate(layout.outputShape)
+        Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 + $1 }
+        return tape.record("add", inputs: [a, b], output: y) { dy in
+            if let da = a.tape.gradientPointer(a) {                         // da += Σ dy
+                Elementwise.accumulateGradient(dy, layout, own: a.value, other: b.value, ownIsA: true, into: da) { _, _ in 1 }
+            }
+            if let db = b.tape.gradientPointer(b) {                         // db += Σ dy
+                Elementwise.accumulateGradient(dy, layout, own: b.value, other: a.value, ownIsA: false, into: db) { _, _ in 1 }
+            }
+        }
+    }
+
+    /// `self - other`, broadcasting. d(a-b)/da = 1, d(a-b)/db = -1.
+    public func subtract(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        let (a, b) = (self, other)
+        let layout = Variable.broadcastLayout(a, b, op: "subtract", file: file, line: line)
+        let y = tape.allocate(layout.outputShape)
+        Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 - $1 }
+        return tape.record("subtract", inputs: [a, b], output: y) { dy in
+            if let da = a.tape.gradientPointer(a) {                         // da += Σ dy
+                Elementwise.accumulateGradient(dy, layout, own: a.value, other: b.value, ownIsA: true, into: da) { _, _ in 1 }
+            }
+            if let db = b.tape.gradientPointer(b) {                         // db += Σ -dy
+                Elementwise.accumulateGradient(dy, layout, own: b.value, other: a.value, ownIsA: false, into: db) { _, _ in -1 }
+            }
+        }
+    }
+
+    /// `self * other` elementwise, broadcasting. d(a·b)/da = b, d(a·b)/db = a.
+    public func multiply(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        let (a, b) = (self, other)
+        let layout = Variable.broadcastLayout(a, b, op: "multiply", file: file, line: line)
+        let y = tape.allocate(layout.outputShape)
+        Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 * $1 }
+        return tape.record("multiply", inputs: [a, b], output: y) { dy in
+            if let da = a.tape.gradientPointer(a) {                         // da += Σ dy · b
+                Elementwise.accumulateGradient(dy, layout, own: a.value, other: b.value, ownIsA: true, into: da) { _, b in b }
+            }
+            if let db = b.tape.gradientPointer(b) {                         // db += Σ dy · a
+                Elementwise.accumulateGradient(dy, layout, own: b.value, other: a.value, ownIsA: false, into: db) { _, a in a }
+            }
+        }
+    }
+
+    /// `self / other` elementwise, broadcasting. d(a/b)/da = 1/b, d(a/b)/db = -a/b².
+    public func divide(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        let (a, b) = (self, other)
+        let layout = Variable.broadcastLayout(a, b, op: "divide", file: file, line: line)
+        let y = tape.allocate(layout.outputShape)
+        Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 / $1 }
+        return tape.record("divide", inputs: [a, b], output: y) { dy in
+            if let da = a.tape.gradientPointer(a) {                         // da += Σ dy / b
+                Elementwise.accumulateGradient(dy, layout, own: a.value, other: b.value, ownIsA: true, into: da) { _, b in 1 / b }
+            }
+            if let db = b.tape.gradientPointer(b) {                         // db += Σ -dy · a / b²
+                Elementwise.accumulateGradient(dy, layout, own: b.value, other: a.value, ownIsA: false, into: db) { b, a in -a / (b * b) }
+            }
+        }
+    }
+
+    /// `a + b` with broadcasting: `[2, 3] + [3]` adds the vector to each row.
+    public static func + (a: Variable, b: Variable) -> Variable { a.add(b) }
+    /// `a - b` with broadcasting.
+    public static func - (a: Variable, b: Variable) -> Variable { a.subtract(b) }
+    /// `a * b` elementwise with broadcasting (not a matrix product: see `matmul`).
+    public static func * (a: Variable, b: Variable) -> Variable { a.multiply(b) }
+    /// `a / b` elementwise with broadcasting.
+    public static func / (a: Variable, b: Variable) -> Variable { a.divide(b) }
+}
+
+// MARK: - With a Float constant
+//
+// A constant needs no broadcasting and no gradient, so these are plain elementwise maps
+// (see `elementwise` in Unary.swift).
+
+extension Variable {
+    /// `x + c`. d(x+c)/dx = 1.
+    public static func + (x: Variable, c: Float) -> Variable {
+        x.elementwise("addScalar", forward: { x, y, n in for i in 0..<n { y[i] = x[i] + c } },
+                      backward: { dy, _, _, dx, n in for i in 0..<n { dx[i] += dy[i] } })
+    }
+    /// `c + x`.
+    public static func + (c: Float, x: Variable) -> Variable { x + c }
+
+    /// `x - c`. d(x-c)/dx = 1.
+    public static func - (x: Variable, c: Float) -> Variable {
+        x.elementwise("subtractScalar", forward: { x, y, n in for i in 0..<n { y[i] = x[i] - c } },
+                      backward: { dy, _, _, dx, n in for i in 0..<n { dx[i] += dy[i] } })
+    }
+    /// `c - x`. d(c-x)/dx = -1.
+    public static func - (c: Float, x: Variable) -> Variable {
+        x.elementwise("scalarSubtract", forward: { x, y, n in for i in 0..<n { y[i] = c - x[i] } },
+                      backward: { dy, _, _, dx, n in for i in 0..<n { dx[i] -= dy[i] } })
+    }
+
+    /// `x * c`. d(x·c)/dx = c.
+    public static func * (x: Variable, c: Float) -> Variable {
+        x.elementwise("multiplyScalar", forward: { x, y, n in for i in 0..<n { y[i] = x[i] * c } },
+                      backward: { dy, _, _, dx, n in for i in 0..<n { dx[i] += dy[i] * c } })
+    }
+    /// `c * x`.
+    public static func * (c: Float, x: Variable) -> Variable { x * c }
+
+    /// `x / c`. d(x/c)/dx = 1/c.
+    public static func / (x: Variable, c: Float) -> Variable {
+        x.elementwise("divideScalar", forward: { x, y, n in for i in 0..<n { y[i] = x[i] / c } },
+                      backward: { dy, _, _, dx, n in for i in 0..<n { dx[i] += dy[i] / c } })
+    }
+    /// `c / x`. d(c/x)/dx = -c/x² = -y/x.
+    public static func / (c: Float, x: Variable) -> Variable {
+        x.elementwise("scalarDivide", forward: { x, y, n in for i in 0..<n { y[i] = c / x[i] } },
+                      backward: { dy, x, y, dx, n in for i in 0..<n { dx[i] -= dy[i] * y[i] / x[i] } })
+    }
+
+    /// `-x`. d(-x)/dx = -1.
+    public static prefix func - (x: Variable) -> Variable {
+        x.elementwise("negate", forward: { x, y, n in for i in 0..<n { y[i] = -x[i] } },
+                      backward: { dy, _, _, dx, n in for i in 0..<n { dx[i] -= dy[i] } })
+    }
+}
+
+// MARK: - Plain tensors (no tape)
+
+extension Tensor {
+    /// `f(a, b)` elementwise over the broadcast shape, through the same kernel as the ops.
+    @inline(__always)
+    static func broadcasting(_ a: Tensor, _ b: Tensor, op: String, file: StaticString, line: UInt,
+                             _ f: (Float, Float) -> Float) -> Tensor {
+        let output = checkShapes { () throws(ShapeError) in
+            try Shapes.broadcast(a.shape, b.shape, op: op, file: file, line: line)
+        }
+        let y = Tensor(uninitializedShape: output)
+        Elementwise.forward(a, b, BroadcastLayout(a.shape, b.shape, output: output), into: y.storage.pointer, f)
+        return y
+    }
+
+    /// `a + b` elementwise with NumPy broadcasting.
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        broadcasting(a, b, op: "add", file: #fileID, line: #line) { $0 + $1 }
+    }
+    /// `a - b` elementwise with NumPy broadcasting.
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        broadcasting(a, b, op: "subtract", file: #fileID, line: #line) { $0 - $1 }
+    }
+    /// `a * b` elementwise with NumPy broadcasting.
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        broadcasting(a, b, op: "multiply", file: #fileID, line: #line) { $0 * $1 }
+    }
+    /// `a / b` elementwise with NumPy broadcasting.
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        broadcasting(a, b, op: "divide", file: #fileID, line: #line) { $0 / $1 }
+    }
+}
