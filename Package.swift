@@ -37,10 +37,15 @@ let package = Package(
         // MARK: Programs
 
         // MARK: Examples
+        .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
+                          exclude: ["README.md"], swiftSettings: fast),
 
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry", "TapestryTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
+        .testTarget(name: "ProgramTests", dependencies: ["TapestryTestSupport"]),
+        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN", "Tapestry", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
     ],
     swiftLanguageModes: [.v6]
