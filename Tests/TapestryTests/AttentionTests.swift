@@ -162,6 +162,23 @@ func referenceAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, causa
         #expect(result.passed, "\(result)")
     }
 
+    @Test func gradientOfQueryAloneEqualsItsShareOfTheFullBackward() {
+        // Only q needs a gradient (k, v constants): backward skips dk and dv but dq is unchanged.
+        let c = AttentionCase(batch: 2, queries: 6, keys: 9, channels: 8, heads: 2, causal: true)
+        let (q, k, v) = c.inputs(seed: 77)
+        let seed = c.inputs(seed: 78).q
+        func dq(keyAndValueNeedGradients: Bool) -> Tensor {
+            let tape = Tape()
+            let query = tape.variable(q)
+            let key = keyAndValueNeedGradients ? tape.variable(k) : tape.constant(k)
+            let value = keyAndValueNeedGradients ? tape.variable(v) : tape.constant(v)
+            let output = Variable.scaledDotProductAttention(query: query, key: key, value: value, heads: 2, causal: true).output
+            tape.backward(output, seed: seed)
+            return tape.gradient(of: query)!
+        }
+        #expect(dq(keyAndValueNeedGradients: false) == dq(keyAndValueNeedGradients: true))
+    }
+
     @Test func resultsDoNotDependOnTheThreadCount() {
         let c = AttentionCase(batch: 3, queries: 17, keys: 17, channels: 24, heads: 3, causal: true)
         let (q, k, v) = c.inputs(seed: 76)

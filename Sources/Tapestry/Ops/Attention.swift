@@ -22,6 +22,9 @@
 // row is a weighted sum of rows of another matrix (`HeadKernel.rowTimesMatrix`), 16 lanes at a
 // time. Where the formula needs a column (Kᵀ, Wᵀ, ...), the head's slice is gathered
 // transposed into the thread's workspace first; the workspace is reused for every head.
+// Workspace rows are padded to a multiple of 16 floats and a row of scores is computed for
+// whole vectors: the lanes past the last visible key are masked inside the softmax, so the hot
+// loops never take a slow partial-vector path.
 //
 // Threads: the (b, h) pairs are split over the workers. Each pair writes only its own slices of
 // out, the weights, dq, dk and dv, and sums in a fixed order, so results are bit-identical on
@@ -48,7 +51,7 @@ extension Variable {
         let output = tape.allocate([g.batch, g.queryLength, g.channels])                  // [B, Tq, C]
         let weights = tape.allocate([g.batch, heads, g.queryLength, g.keyLength])          // [B, nh, Tq, Tk]
         let qp = query.value.pointer, kp = key.value.pointer, vp = value.value.pointer
-        let op = output.storage.pointer, wp = weights.storage.pointer
+        let yp = output.storage.pointer, wp = weights.storage.pointer
 
         // Workspace per head: Kᵀ [hs, Tk], V [Tk, hs], one row of scores [Tk].
         g.forEachHead(tape: tape, workspace: [g.headSize * g.keyStride, g.keyLength * g.headStride, g.keyStride]) { b, h, ws in
@@ -56,17 +59,18 @@ extension Variable {
             g.gather(kp, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
             g.gather(vp, batch: b, head: h, rows: g.keyLength, into: values)
             for i in 0..<g.queryLength {
-                let visible = g.visibleKeys(query: i)
-                let w = wp + g.weightsRow(b, h, i)
-                // sᵢ = qᵢ · Kᵀ / √hs, over the visible keys only
+                let visible = g.visibleKeys(query: i), padded = AttentionGeometry.padded(visible)
+                // sᵢ = qᵢ · Kᵀ / √hs, 16 keys at a time (lanes past `visible` are masked next)
                 HeadKernel.rowTimesMatrix(qp + g.row(b, i, h, length: g.queryLength), count: g.headSize,
-                                          kTransposed, stride: g.keyStride, columns: visible,
+                                          kTransposed, stride: g.keyStride, columns: padded,
                                           scale: g.scale, into: scores, accumulate: false)
-                RowMath.softmax(scores, into: w, count: visible)                            // wᵢ = softmax(sᵢ)
+                HeadKernel.softmax(scores, visible: visible, padded: padded)               // wᵢ = softmax(sᵢ)
+                let w = wp + g.weightsRow(b, h, i)
+                w.update(from: scores, count: visible)
                 (w + visible).update(repeating: 0, count: g.keyLength - visible)            // masked: exactly 0
                 // oᵢ = Σⱼ wᵢⱼ vⱼ
-                HeadKernel.rowTimesMatrix(w, count: visible, values, stride: g.headStride, columns: g.headSize,
-                                          scale: 1, into: op + g.row(b, i, h, length: g.queryLength), accumulate: false)
+                HeadKernel.rowTimesMatrix(scores, count: visible, values, stride: g.headStride, columns: g.headSize,
+                                          scale: 1, into: yp + g.row(b, i, h, length: g.queryLength), accumulate: false)
             }
         }
 
@@ -75,45 +79,44 @@ extension Variable {
             let dq = tape.gradientPointer(query), dk = tape.gradientPointer(key), dv = tape.gradientPointer(value)
             let wp = weights.pointer
             // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], Wᵀ [Tk, Tq],
-            // dSᵀ [Tk, Tq], one row of dW [Tk] and of dS [Tk].
+            // dSᵀ [Tk, Tq], and one row each of W, dW and dS [Tk].
             let sizes = [g.headSize * g.keyStride, g.keyLength * g.headStride, g.queryLength * g.headStride,
                          g.queryLength * g.headStride, g.keyLength * g.queryStride, g.keyLength * g.queryStride,
-                         g.keyStride, g.keyStride]
+                         g.keyStride, g.keyStride, g.keyStride]
             g.forEachHead(tape: tape, workspace: sizes) { b, h, ws in
                 let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
-                let wTransposed = ws[4], dScoresTransposed = ws[5], dWeights = ws[6], dScores = ws[7]
+                let wTransposed = ws[4], dScoresTransposed = ws[5]
+                let probabilities = ws[6], dWeights = ws[7], dScores = ws[8]
                 g.gather(vp, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)
                 g.gather(kp, batch: b, head: h, rows: g.keyLength, into: keys)
                 g.gather(qp, batch: b, head: h, rows: g.queryLength, into: queries)
                 g.gather(dOut, batch: b, head: h, rows: g.queryLength, into: dOutRows)
-                for i in 0..<g.queryLength {                                               // Wᵀ
+                for i in 0..<g.queryLength {
+                    let visible = g.visibleKeys(query: i), padded = AttentionGeometry.padded(visible)
                     let w = wp + g.weightsRow(b, h, i)
-                    for j in 0..<g.visibleKeys(query: i) { wTransposed[j * g.queryStride + i] = w[j] }
-                }
-                if dq != nil || dk != nil {
-                    for i in 0..<g.queryLength {
-                        let visible = g.visibleKeys(query: i)
-                        // dwᵢ = doᵢ · Vᵀ
-                        HeadKernel.rowTimesMatrix(dOutRows + i * g.headStride, count: g.headSize, vTransposed,
-                                                  stride: g.keyStride, columns: visible, scale: 1,
-                                                  into: dWeights, accumulate: false)
-                        // dsᵢ = wᵢ ⊙ (dwᵢ − Σⱼ dwᵢⱼ wᵢⱼ) / √hs   (the 1/√hs of both dq and dk, applied once)
-                        dScores.update(repeating: 0, count: visible)
-                        RowMath.addSoftmaxBackward(probabilities: wp + g.weightsRow(b, h, i), outputGradient: dWeights,
-                                                   into: dScores, count: visible, scale: g.scale)
-                        for j in 0..<visible { dScoresTransposed[j * g.queryStride + i] = dScores[j] }
-                        // dqᵢ += dsᵢ · K
-                        if let dq {
-                            HeadKernel.rowTimesMatrix(dScores, count: visible, keys, stride: g.headStride,
-                                                      columns: g.headSize, scale: 1,
-                                                      into: dq + g.row(b, i, h, length: g.queryLength), accumulate: true)
-                        }
+                    for j in 0..<visible { wTransposed[j * g.queryStride + i] = w[j] }      // Wᵀ
+                    guard dq != nil || dk != nil else { continue }
+                    probabilities.update(from: w, count: visible)                           // wᵢ, zero-padded
+                    (probabilities + visible).update(repeating: 0, count: padded - visible)
+                    // dwᵢ = doᵢ · Vᵀ
+                    HeadKernel.rowTimesMatrix(dOutRows + i * g.headStride, count: g.headSize, vTransposed,
+                                              stride: g.keyStride, columns: padded, scale: 1,
+                                              into: dWeights, accumulate: false)
+                    // dsᵢ = wᵢ ⊙ (dwᵢ − Σⱼ dwᵢⱼ wᵢⱼ) / √hs  (the 1/√hs of dq and dk, applied once;
+                    // masked lanes have wᵢⱼ = 0, so their dsᵢⱼ = 0)
+                    RowMath.softmaxBackward(probabilities: probabilities, outputGradient: dWeights, into: dScores,
+                                            count: padded, scale: g.scale, accumulate: false)
+                    for j in 0..<visible { dScoresTransposed[j * g.queryStride + i] = dScores[j] }
+                    // dqᵢ += dsᵢ · K
+                    if let dq {
+                        HeadKernel.rowTimesMatrix(dScores, count: visible, keys, stride: g.headStride,
+                                                  columns: g.headSize, scale: 1,
+                                                  into: dq + g.row(b, i, h, length: g.queryLength), accumulate: true)
                     }
                 }
                 for j in 0..<g.keyLength {
                     let first = g.firstQuery(seeing: j)                // queries first..<Tq see key j
                     let seeing = g.queryLength - first
-                    guard seeing > 0 else { continue }
                     // dkⱼ += Σᵢ dsᵢⱼ qᵢ        (row j of dSᵀ · Q)
                     if let dk {
                         HeadKernel.rowTimesMatrix(dScoresTransposed + j * g.queryStride + first, count: seeing,
@@ -168,9 +171,11 @@ struct AttentionGeometry {
         self.causal = causal
         headSize = channels / heads
         scale = 1 / Float(headSize).squareRoot()
-        func padded(_ n: Int) -> Int { (n + 15) / 16 * 16 }
-        (headStride, keyStride, queryStride) = (padded(headSize), padded(keyLength), padded(queryLength))
+        (headStride, keyStride, queryStride) = (Self.padded(headSize), Self.padded(keyLength), Self.padded(queryLength))
     }
+
+    /// n rounded up to a multiple of 16 (one SIMD16 vector).
+    @inline(__always) static func padded(_ n: Int) -> Int { (n + 15) / 16 * 16 }
 
     /// How many keys query i sees: 0...(Tk − Tq + i) when causal, all Tk otherwise.
     @inline(__always) func visibleKeys(query i: Int) -> Int {
@@ -205,7 +210,11 @@ struct AttentionGeometry {
                 transposedInto destination: UnsafeMutablePointer<Float>, stride: Int) {
         for t in 0..<rows {
             let slice = source + row(b, t, h, length: rows)
-            for d in 0..<headSize { destination[d * stride + t] = slice[d] }
+            var column = destination + t
+            for d in 0..<headSize {
+                column.pointee = slice[d]
+                column += stride
+            }
         }
     }
 
@@ -235,37 +244,71 @@ struct AttentionGeometry {
     }
 }
 
-/// The one product of attention: an output row as a weighted sum of rows of a matrix.
+/// The two kernels of one attention head.
 enum HeadKernel {
+    /// In place: row[0..<visible] = softmax(row[0..<visible]) and row[visible..<padded] = 0,
+    /// where `padded` is `visible` rounded up to 16, so every load and store is a whole vector
+    /// and the lanes past `visible` (future keys, or padding) are masked out instead.
+    @inline(__always)
+    static func softmax(_ row: UnsafeMutablePointer<Float>, visible: Int, padded: Int) {
+        var best = SIMD16<Float>(repeating: -.infinity)
+        for j in stride(from: 0, to: padded, by: 16) {
+            let v = RowMath.keepingFirst(visible - j, of: RowMath.load(row + j, 16), otherwise: -.infinity)
+            best = best.replacing(with: v, where: best .< v)
+        }
+        let shift = SIMD16<Float>(repeating: RowMath.max(best))
+        var total = SIMD16<Float>()
+        for j in stride(from: 0, to: padded, by: 16) {
+            let e = RowMath.keepingFirst(visible - j, of: VectorMath.exp(RowMath.load(row + j, 16) - shift))
+            RowMath.store(e, row + j, 16)
+            total += e
+        }
+        let inverse = SIMD16<Float>(repeating: 1 / RowMath.sum(total))
+        for j in stride(from: 0, to: padded, by: 16) {
+            RowMath.store(RowMath.load(row + j, 16) * inverse, row + j, 16)
+        }
+    }
+
+
     /// out[0..<n] = (accumulate ? out : 0) + scale · Σ_{p<k} a[p] · M[p, 0..<n], with row p of M
     /// at `m + p·stride`. Rows of M must be readable up to n rounded up to 16 (the workspace pads
-    /// them). Up to 64 output columns stay in four SIMD16 registers for the whole sum over p.
+    /// them). Columns go 32 at a time, two SIMD16 vectors, and each is summed in two interleaved
+    /// chains (even and odd p), so four independent FMA chains hide the FMA latency.
     @inline(__always)
     static func rowTimesMatrix(_ a: UnsafePointer<Float>, count k: Int, _ m: UnsafePointer<Float>, stride: Int,
                                columns n: Int, scale: Float, into out: UnsafeMutablePointer<Float>,
                                accumulate: Bool) {
         var start = 0
         while start < n {
-            let vectors = min(4, (n - start + 15) / 16)
-            var sum0 = SIMD16<Float>(), sum1 = sum0, sum2 = sum0, sum3 = sum0
+            let second = n - start > 16                        // does this block have a second vector?
+            var even0 = SIMD16<Float>(), even1 = even0, odd0 = even0, odd1 = even0
             var row = m + start
-            for p in 0..<k {
-                let coefficient = SIMD16<Float>(repeating: a[p])
-                sum0.addProduct(coefficient, RowMath.load(row, 16))
-                if vectors > 1 { sum1.addProduct(coefficient, RowMath.load(row + 16, 16)) }
-                if vectors > 2 { sum2.addProduct(coefficient, RowMath.load(row + 32, 16)) }
-                if vectors > 3 { sum3.addProduct(coefficient, RowMath.load(row + 48, 16)) }
-                row += stride
+            var p = 0
+            while p + 1 < k {
+                let a0 = SIMD16<Float>(repeating: a[p]), a1 = SIMD16<Float>(repeating: a[p + 1])
+                even0.addProduct(a0, RowMath.load(row, 16))
+                odd0.addProduct(a1, RowMath.load(row + stride, 16))
+                if second {
+                    even1.addProduct(a0, RowMath.load(row + 16, 16))
+                    odd1.addProduct(a1, RowMath.load(row + stride + 16, 16))
+                }
+                row += 2 * stride
+                p += 2
             }
-            @inline(__always) func write(_ sum: SIMD16<Float>, vector v: Int) {
-                guard v < vectors else { return }
-                let at = start + 16 * v, lanes = min(16, n - at)
+            if p < k {                                          // odd k: the last row
+                let a0 = SIMD16<Float>(repeating: a[p])
+                even0.addProduct(a0, RowMath.load(row, 16))
+                if second { even1.addProduct(a0, RowMath.load(row + 16, 16)) }
+            }
+            @inline(__always) func write(_ sum: SIMD16<Float>, at: Int) {
+                let lanes = min(16, n - at)
                 var result = sum * scale
                 if accumulate { result += RowMath.load(out + at, lanes) }
                 RowMath.store(result, out + at, lanes)
             }
-            write(sum0, vector: 0); write(sum1, vector: 1); write(sum2, vector: 2); write(sum3, vector: 3)
-            start += 64
+            write(even0 + odd0, at: start)
+            if second { write(even1 + odd1, at: start + 16) }
+            start += 32
         }
     }
 }

@@ -30,11 +30,11 @@ extension Variable {
         let matrices = scores.value.count / max(1, queries * keys)              // product of the leading dims
         let offset = keys - queries                                             // absolute position of query 0
         let out = tape.allocate(scores.shape)
-        let sp = scores.value.pointer, op = out.storage.pointer
+        let sp = scores.value.pointer, yp = out.storage.pointer
 
         for row in 0..<(matrices * queries) {
             let visible = offset + row % queries + 1                            // keys 0..<visible are kept
-            let source = sp + row * keys, destination = op + row * keys
+            let source = sp + row * keys, destination = yp + row * keys
             destination.update(from: source, count: visible)
             (destination + visible).update(repeating: -.infinity, count: keys - visible)
         }

@@ -29,9 +29,9 @@ extension Variable {
                                       op: "embedding", file: file, line: line)
         }
         let out = tape.allocate(shape + [channels])                         // [shape..., C]
-        let tp = table.value.pointer, op = out.storage.pointer
+        let tp = table.value.pointer, yp = out.storage.pointer
         for (n, id) in ids.enumerated() {                                   // out[n] = table[id]
-            (op + n * channels).update(from: tp + id * channels, count: channels)
+            (yp + n * channels).update(from: tp + id * channels, count: channels)
         }
 
         return tape.record("embedding", inputs: [table], output: out) { dOut in

@@ -41,8 +41,8 @@ extension Variable {
             RowMath.forEachRowRange(rows: rows, columns: columns) { range in
                 for r in range {
                     let offset = r * columns
-                    RowMath.addSoftmaxBackward(probabilities: yp + offset, outputGradient: dy + offset,
-                                               into: dx + offset, count: columns, scale: 1)
+                    RowMath.softmaxBackward(probabilities: yp + offset, outputGradient: dy + offset,
+                                            into: dx + offset, count: columns, scale: 1, accumulate: true)
                 }
             }
         }
@@ -126,8 +126,12 @@ enum RowMath {
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>, _ lanes: Int, padding: Float = 0) -> SIMD16<Float> {
         if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        // Partial: fill a vector in memory, then read it once. (`v[l] = p[l]` would reload the
+        // whole vector after every lane, a store-forwarding stall each time.)
         var v = SIMD16<Float>(repeating: padding)
-        for l in 0..<lanes { v[l] = p[l] }
+        withUnsafeMutableBytes(of: &v) { bytes in
+            for l in 0..<lanes { bytes.storeBytes(of: p[l], toByteOffset: l * 4, as: Float.self) }
+        }
         return v
     }
 
@@ -140,15 +144,18 @@ enum RowMath {
     @inline(__always)
     static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
         if lanes == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
-        for l in 0..<lanes { p[l] = v[l] }
+        withUnsafeBytes(of: v) { bytes in
+            for l in 0..<lanes { p[l] = bytes.load(fromByteOffset: l * 4, as: Float.self) }
+        }
     }
 
-    /// `v` with lanes `lanes..<16` set to 0 (so padding never enters a sum).
+    /// `v` with lanes `lanes..<16` set to `otherwise` (0 by default, so padding never enters a sum).
     @inline(__always)
-    static func keepingFirst(_ lanes: Int, of v: SIMD16<Float>) -> SIMD16<Float> {
-        if lanes == 16 { return v }
-        let index = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        return v.replacing(with: 0, where: index .>= Int32(lanes))
+    static func keepingFirst(_ lanes: Int, of v: SIMD16<Float>, otherwise: Float = 0) -> SIMD16<Float> {
+        if lanes >= 16 { return v }
+        // (A Float comparison: SIMD16<Int32>'s comparisons compile to a slow lane-by-lane loop.)
+        let index = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        return v.replacing(with: otherwise, where: index .>= Float(lanes))
     }
 
     /// Σ of the 16 lanes by a halving tree: 16 → 8 → 4 → 2 → 1.
@@ -227,15 +234,15 @@ enum RowMath {
         return (m, rowSum)
     }
 
-    /// dx += scale · y ⊙ (dy − Σ dy ⊙ y) over one row: softmax's backward.
+    /// dx (+)= scale · y ⊙ (dy − Σ dy ⊙ y) over one row: softmax's backward.
     @inline(__always)
-    static func addSoftmaxBackward(probabilities y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
-                                   into dx: UnsafeMutablePointer<Float>, count: Int, scale: Float) {
+    static func softmaxBackward(probabilities y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                                into dx: UnsafeMutablePointer<Float>, count: Int, scale: Float, accumulate: Bool) {
         let projection = SIMD16<Float>(repeating: dot(dy, y, count: count))
         let scale = SIMD16<Float>(repeating: scale)
         forEachChunk(count) { j, lanes in
-            let g = load(y + j, lanes) * (load(dy + j, lanes) - projection)
-            store(load(dx + j, lanes).addingProduct(scale, g), dx + j, lanes)
+            let g = scale * load(y + j, lanes) * (load(dy + j, lanes) - projection)
+            store(accumulate ? load(dx + j, lanes) + g : g, dx + j, lanes)
         }
     }
 }
