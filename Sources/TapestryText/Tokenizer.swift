@@ -49,7 +49,8 @@ public enum TokenizerFile {
     /// Rebuilds the tokenizer that `serialized()` produced. `source` names where the text came
     /// from (a path, or `"checkpoint metadata"`) in error messages, which also give the line.
     public static func deserialize(_ text: String, source: String) throws(TextError) -> any Tokenizer {
-        let firstLine = String(decoding: text.utf8.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        var firstLine = String(decoding: text.utf8.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        if firstLine.utf8.last == UInt8(ascii: "\r") { firstLine.removeLast() }
         switch firstLine {
         case CharTokenizer.formatHeader: return try CharTokenizer(serialized: text, source: source)
         case BPETokenizer.formatHeader: return try BPETokenizer(serialized: text, source: source)
