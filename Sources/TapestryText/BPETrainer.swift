@@ -43,8 +43,8 @@ extension BPETokenizer {
     /// bytes, the merges, then one id per name in `specialTokenNames` (in that order, right
     /// after the last merge). Training stops early if every chunk has become a single token.
     ///
-    /// If `progressInterval > 0`, `progress` is called every `progressInterval` merges and after
-    /// the last one.
+    /// If `progressInterval > 0`, `progress` is called every `progressInterval` merges and at
+    /// the last planned merge (not again if training stops early).
     /// Throws `.invalidVocabulary` if `vocabularySize < 256 + specialTokenNames.count`.
     ///
     ///     let tokenizer = try BPETokenizer.train(text: "aaabdaaabac", vocabularySize: 259)
