@@ -35,12 +35,15 @@ let package = Package(
         .target(name: "TapestryGPT", dependencies: ["Tapestry", "TapestryNN", "TapestryText"], swiftSettings: fast),
 
         // MARK: Programs
+        .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
 
         // MARK: Examples
 
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry", "TapestryTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
+        .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
     ],
     swiftLanguageModes: [.v6]
