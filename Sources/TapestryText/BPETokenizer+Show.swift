@@ -5,16 +5,24 @@
 // all its occurrences, and repeat until no adjacent pair has a merge. It is O(n^2) per chunk,
 // which is why `encode` uses a heap instead; tests check that both give the same tokens.
 //
-//     tokenizer show --tokenizer tok.model "the cat"
+//     tokenizer show --tokenizer tok.model "the cat"     (trained on Shakespeare, vocab 4096)
 //
 //     "the cat": 7 bytes, 2 chunks (gpt4 pre-tokenizer)
 //
 //     chunk 1: "the"
 //       bytes      [t] [h] [e]
-//       merge 1    [t] + [h] -> [th] (token 257)      [th] [e]
-//       merge 2    [th] + [e] -> [the] (token 261)    [the]
-//       tokens     261
-//     ...
+//       merge 1    [h] + [e] -> [he] (token 257)           [t] [he]
+//       merge 2    [t] + [he] -> [the] (token 677)         [the]
+//       tokens     677
+//
+//     chunk 2: " cat"
+//       bytes      [ ] [c] [a] [t]
+//       merge 1    [ ] + [c] -> [ c] (token 283)           [ c] [a] [t]
+//       merge 2    [a] + [t] -> [at] (token 304)           [ c] [at]
+//       merge 3    [ c] + [at] -> [ cat] (token 3716)      [ cat]
+//       tokens     3716
+//
+//     result: 2 tokens: 677 3716
 //
 // What it is not: fast. Use it on a sentence, not on a book.
 

@@ -4,8 +4,8 @@
 // the most frequent pair everywhere, repeat. Each merge rescans all the text. Here:
 //
 // 1. Deduplicate. The pre-tokenizer's chunks never merge across each other, so the text is
-//    just a multiset of chunks: " the" x 20,000 is ONE word with count 20,000. Shakespeare's
-//    1.1 MB becomes about 25,000 distinct words.
+//    just a multiset of chunks: " the" x 5,727 is ONE word with count 5,727. Shakespeare's
+//    276,495 chunks are 16,580 distinct words.
 // 2. Count pairs once. pairCount[(a, b)] = sum of word counts over occurrences of (a, b), and
 //    pairWords[(a, b)] lists the words where (a, b) occurs.
 // 3. Merge incrementally. Merging (a, b) into z visits only the words in pairWords[(a, b)].
@@ -43,8 +43,8 @@ extension BPETokenizer {
     /// bytes, the merges, then one id per name in `specialTokenNames` (in that order, right
     /// after the last merge). Training stops early if every chunk has become a single token.
     ///
-    /// If `progressInterval > 0`, `progress` is called every `progressInterval` merges and after
-    /// the last one.
+    /// If `progressInterval > 0`, `progress` is called every `progressInterval` merges and at
+    /// the last planned merge (not again if training stops early).
     /// Throws `.invalidVocabulary` if `vocabularySize < 256 + specialTokenNames.count`.
     ///
     ///     let tokenizer = try BPETokenizer.train(text: "aaabdaaabac", vocabularySize: 259)
@@ -56,11 +56,17 @@ extension BPETokenizer {
             throw .invalidVocabulary(reason: "vocabulary size \(vocabularySize) is below 256 (the byte values)"
                 + (specialTokenNames.isEmpty ? "" : " + \(specialTokenNames.count) special tokens"))
         }
+        if vocabularySize > Int(Int32.max) {
+            throw .invalidVocabulary(reason: "vocabulary size \(vocabularySize) is above the maximum 2^31 - 1")
+        }
+        if text.utf8.count >= Int(Int32.max) {
+            throw .invalidInput(source: "training text", reason: "\(text.utf8.count) bytes is over the 2 GiB limit")
+        }
         var text = text
         let mergesPlanned = vocabularySize - 256 - specialTokenNames.count
         var trainer = text.withUTF8 { PairTrainer(bytes: $0, preTokenizer: preTokenizer) }
         var merges: [Merge] = []
-        merges.reserveCapacity(mergesPlanned)
+        merges.reserveCapacity(min(mergesPlanned, 1 << 20))   // a huge request may stop far earlier
         let reportsProgress = progressInterval > 0
         var tokenBytes = reportsProgress ? (0..<256).map { [UInt8($0)] } : []   // only to report progress
         while merges.count < mergesPlanned, let (pair, count) = trainer.popMostFrequentPair() {

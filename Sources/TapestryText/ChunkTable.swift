@@ -1,7 +1,7 @@
 // ChunkTable: a hash set of byte strings that all live inside one text buffer.
 //
 // Both training and encoding meet the same chunks over and over: Shakespeare's 1.1 MB splits
-// into about 290,000 chunks but only about 25,000 distinct ones (" the", " and", ",\n"...).
+// into 276,495 chunks but only 16,580 distinct ones ("," 14,231 times, " the" 5,727 times).
 // Training counts each distinct chunk once with its frequency; encoding merges each distinct
 // chunk once and copies the cached tokens afterwards.
 //
@@ -11,7 +11,8 @@
 // comparing bytes. The hash is FNV-1a, one multiply per byte, which is plenty for chunks of a
 // few bytes.
 //
-// What it is not: a general dictionary. It never deletes, and the text buffer must outlive it.
+// What it is not: a general dictionary. It never deletes, the text buffer must outlive it, and
+// offsets are Int32, so a text is at most 2 GiB (training and encoding check this).
 
 /// Distinct byte strings of one buffer, numbered 0, 1, 2... in first-seen order.
 struct ChunkTable {

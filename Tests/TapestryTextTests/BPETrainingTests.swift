@@ -68,7 +68,10 @@ import Testing
         #expect(tokenizer.vocabularySize == 1026)
     }
 
-    @Test func vocabularyBelow256IsAnError() {
+    @Test func impossibleVocabularySizesAreErrors() {
+        #expect(throws: TextError.invalidVocabulary(reason: "vocabulary size 3000000000 is above the maximum 2^31 - 1")) {
+            try BPETokenizer.train(text: "hello", vocabularySize: 3_000_000_000)
+        }
         #expect(throws: TextError.invalidVocabulary(reason: "vocabulary size 100 is below 256 (the byte values)")) {
             try BPETokenizer.train(text: "hello", vocabularySize: 100)
         }

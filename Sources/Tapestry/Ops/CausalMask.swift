@@ -27,7 +27,7 @@ extension Variable {
             }
         }
         let queries = scores.shape[rank - 2], keys = scores.shape[rank - 1]
-        let matrices = scores.value.count / max(1, queries * keys)              // product of the leading dims
+        let matrices = scores.value.count / Swift.max(1, queries * keys)              // product of the leading dims
         let offset = keys - queries                                             // absolute position of query 0
         let out = tape.allocate(scores.shape)
         let sp = scores.value.pointer, yp = out.storage.pointer
