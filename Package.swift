@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "TapestryGPT", dependencies: ["Tapestry", "TapestryNN", "TapestryText"], swiftSettings: fast),
 
         // MARK: Programs
+        .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
 
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
@@ -46,6 +47,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "ProgramTests", dependencies: ["TapestryTestSupport"]),
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN", "Tapestry", "TapestryTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
+        .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,314 @@
+// Scaled dot-product attention, fused: scores → causal mask → softmax → weighted sum of values,
+// and its backward, one (batch, head) pair at a time.
+//
+// Shapes (nanoGPT's names): B batch, Tq queries, Tk keys, C channels = nh heads · hs head size.
+// Head h owns channels h·hs ..< (h+1)·hs of q, k and v: nanoGPT's
+// `q.view(B, T, nh, hs).transpose(1, 2)` without moving any memory. Per (b, h), with
+// Q [Tq, hs], K [Tk, hs], V [Tk, hs]:
+//   S = Q·Kᵀ/√hs                 [Tq, Tk]   scores (causal: key j > query position is masked)
+//   W = softmax(S) row by row    [Tq, Tk]   attention weights, masked entries exactly 0
+//   O = W·V                      [Tq, hs]   written back into channels h·hs.. of out [B, Tq, C]
+// Backward, given dO:
+//   dV += Wᵀ·dO      dW = dO·Vᵀ      dS = W ⊙ (dW − rowsum(dW ⊙ W))  (softmax backward)
+//   dQ += dS·K/√hs   dK += dSᵀ·Q/√hs
+//
+// Causal with a KV cache: query i sits at absolute position Tk − Tq + i and sees keys
+// 0...(Tk − Tq + i). Tq == Tk is ordinary causal training; Tq = 1 with a long Tk is one decoding
+// step, and its output equals the last row of the full causal computation.
+//
+// Why fused: per layer and step the default GPT has B·nh = 48 heads of 64×32 by 32×64 products;
+// fusing saves 48 tiny GEMM calls per product, never materialises the masked half, and keeps
+// one head's Q, K, V and scores in L1. Every product above is written in one form: an output
+// row is a weighted sum of rows of another matrix (`HeadKernel.rowTimesMatrix`), 16 lanes at a
+// time. Where the formula needs a column (Kᵀ, Wᵀ, ...), the head's slice is gathered
+// transposed into the thread's workspace first; the workspace is reused for every head.
+// Workspace rows are padded to a multiple of 16 floats and a row of scores is computed for
+// whole vectors: the lanes past the last visible key are masked inside the softmax, so the hot
+// loops never take a slow partial-vector path.
+//
+// Threads: the (b, h) pairs are split over the workers. Each pair writes only its own slices of
+// out, the weights, dq, dk and dv, and sums in a fixed order, so results are bit-identical on
+// any thread count.
+//
+// What this is not: dropout on the weights, an additive mask other than causal, or a
+// FlashAttention-style streaming softmax (T ≤ a few hundred here, so a row of scores fits in L1).
+
+extension Variable {
+    /// Multi-head scaled dot-product attention:
+    /// `out = softmax(Q·Kᵀ/√hs [+ causal mask]) · V` for each batch element and head.
+    ///
+    /// `query` is [B, Tq, C], `key` and `value` are [B, Tk, C], C = heads · hs. With `causal`,
+    /// query i sees keys 0...(Tk − Tq + i). Returns the output [B, Tq, C] (heads concatenated)
+    /// and the attention weights [B, heads, Tq, Tk] (rows sum to 1; masked entries are 0).
+    public static func scaledDotProductAttention(query: Variable, key: Variable, value: Variable,
+                                                 heads: Int, causal: Bool,
+                                                 file: StaticString = #fileID, line: UInt = #line)
+        -> (output: Variable, weights: Tensor) {
+        let geometry = AttentionGeometry(query: query.shape, key: key.shape, value: value.shape,
+                                         heads: heads, causal: causal, file: file, line: line)
+        let g = geometry
+        let tape = query.tape
+        let output = tape.allocate([g.batch, g.queryLength, g.channels])                  // [B, Tq, C]
+        let weights = tape.allocate([g.batch, heads, g.queryLength, g.keyLength])          // [B, nh, Tq, Tk]
+        let qp = query.value.pointer, kp = key.value.pointer, vp = value.value.pointer
+        let yp = output.storage.pointer, wp = weights.storage.pointer
+
+        // Workspace per head: Kᵀ [hs, Tk], V [Tk, hs], one row of scores [Tk].
+        g.forEachHead(tape: tape, workspace: [g.headSize * g.keyStride, g.keyLength * g.headStride, g.keyStride]) { b, h, ws in
+            let kTransposed = ws[0], values = ws[1], scores = ws[2]
+            g.gather(kp, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
+            g.gather(vp, batch: b, head: h, rows: g.keyLength, into: values)
+            for i in 0..<g.queryLength {
+                let visible = g.visibleKeys(query: i), padded = AttentionGeometry.padded(visible)
+                // sᵢ = qᵢ · Kᵀ / √hs, 16 keys at a time (lanes past `visible` are masked next)
+                HeadKernel.rowTimesMatrix(qp + g.row(b, i, h, length: g.queryLength), count: g.headSize,
+                                          kTransposed, stride: g.keyStride, columns: padded,
+                                          scale: g.scale, into: scores, accumulate: false)
+                HeadKernel.softmax(scores, visible: visible, padded: padded)               // wᵢ = softmax(sᵢ)
+                let w = wp + g.weightsRow(b, h, i)
+                w.update(from: scores, count: visible)
+                (w + visible).update(repeating: 0, count: g.keyLength - visible)            // masked: exactly 0
+                // oᵢ = Σⱼ wᵢⱼ vⱼ
+                HeadKernel.rowTimesMatrix(scores, count: visible, values, stride: g.headStride, columns: g.headSize,
+                                          scale: 1, into: yp + g.row(b, i, h, length: g.queryLength), accumulate: false)
+            }
+        }
+
+        let result = tape.record("scaledDotProductAttention", inputs: [query, key, value], output: output) { dOut in
+            let tape = query.tape                              // (unowned: the closure must not own its tape)
+            let dq = tape.gradientPointer(query), dk = tape.gradientPointer(key), dv = tape.gradientPointer(value)
+            let wp = weights.pointer
+            // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], Wᵀ [Tk, Tq],
+            // dSᵀ [Tk, Tq], and one row each of W, dW and dS [Tk].
+            let sizes = [g.headSize * g.keyStride, g.keyLength * g.headStride, g.queryLength * g.headStride,
+                         g.queryLength * g.headStride, g.keyLength * g.queryStride, g.keyLength * g.queryStride,
+                         g.keyStride, g.keyStride, g.keyStride]
+            g.forEachHead(tape: tape, workspace: sizes) { b, h, ws in
+                let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
+                let wTransposed = ws[4], dScoresTransposed = ws[5]
+                let probabilities = ws[6], dWeights = ws[7], dScores = ws[8]
+                g.gather(vp, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)
+                g.gather(kp, batch: b, head: h, rows: g.keyLength, into: keys)
+                g.gather(qp, batch: b, head: h, rows: g.queryLength, into: queries)
+                g.gather(dOut, batch: b, head: h, rows: g.queryLength, into: dOutRows)
+                for i in 0..<g.queryLength {
+                    let visible = g.visibleKeys(query: i), padded = AttentionGeometry.padded(visible)
+                    let w = wp + g.weightsRow(b, h, i)
+                    for j in 0..<visible { wTransposed[j * g.queryStride + i] = w[j] }      // Wᵀ
+                    guard dq != nil || dk != nil else { continue }
+                    probabilities.update(from: w, count: visible)                           // wᵢ, zero-padded
+                    (probabilities + visible).update(repeating: 0, count: padded - visible)
+                    // dwᵢ = doᵢ · Vᵀ
+                    HeadKernel.rowTimesMatrix(dOutRows + i * g.headStride, count: g.headSize, vTransposed,
+                                              stride: g.keyStride, columns: padded, scale: 1,
+                                              into: dWeights, accumulate: false)
+                    // dsᵢ = wᵢ ⊙ (dwᵢ − Σⱼ dwᵢⱼ wᵢⱼ) / √hs  (the 1/√hs of dq and dk, applied once;
+                    // masked lanes have wᵢⱼ = 0, so their dsᵢⱼ = 0)
+                    RowMath.softmaxBackward(probabilities: probabilities, outputGradient: dWeights, into: dScores,
+                                            count: padded, scale: g.scale, accumulate: false)
+                    for j in 0..<visible { dScoresTransposed[j * g.queryStride + i] = dScores[j] }
+                    // dqᵢ += dsᵢ · K
+                    if let dq {
+                        HeadKernel.rowTimesMatrix(dScores, count: visible, keys, stride: g.headStride,
+                                                  columns: g.headSize, scale: 1,
+                                                  into: dq + g.row(b, i, h, length: g.queryLength), accumulate: true)
+                    }
+                }
+                for j in 0..<g.keyLength {
+                    let first = g.firstQuery(seeing: j)                // queries first..<Tq see key j
+                    let seeing = g.queryLength - first
+                    // dkⱼ += Σᵢ dsᵢⱼ qᵢ        (row j of dSᵀ · Q)
+                    if let dk {
+                        HeadKernel.rowTimesMatrix(dScoresTransposed + j * g.queryStride + first, count: seeing,
+                                                  queries + first * g.headStride, stride: g.headStride,
+                                                  columns: g.headSize, scale: 1,
+                                                  into: dk + g.row(b, j, h, length: g.keyLength), accumulate: true)
+                    }
+                    // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO)
+                    if let dv {
+                        HeadKernel.rowTimesMatrix(wTransposed + j * g.queryStride + first, count: seeing,
+                                                  dOutRows + first * g.headStride, stride: g.headStride,
+                                                  columns: g.headSize, scale: 1,
+                                                  into: dv + g.row(b, j, h, length: g.keyLength), accumulate: true)
+                    }
+                }
+            }
+        }
+        return (result, weights)
+    }
+}
+
+/// The sizes of one attention call, and the index arithmetic of its per-head slices.
+struct AttentionGeometry {
+    let batch, heads, queryLength, keyLength, channels, headSize: Int      // B, nh, Tq, Tk, C, hs
+    let causal: Bool
+    /// 1/√hs, which keeps the scores' variance near 1 so the softmax does not saturate.
+    let scale: Float
+    /// Workspace row lengths (hs, Tk, Tq) rounded up to 16 floats: a 16-wide load that starts
+    /// inside a row never leaves it, and the padding is zero.
+    let headStride, keyStride, queryStride: Int
+
+    init(query: [Int], key: [Int], value: [Int], heads: Int, causal: Bool, file: StaticString, line: UInt) {
+        let op = "scaledDotProductAttention"
+        checkShapes { () throws(ShapeError) in
+            try Shapes.require(query, rank: 3, "query [B, Tq, C]", op: op, file: file, line: line)
+            try Shapes.require(key, rank: 3, "key [B, Tk, C]", op: op, file: file, line: line)
+            try Shapes.require(value, equals: key, "value (same as key [B, Tk, C])", op: op, file: file, line: line)
+            guard key[0] == query[0], key[2] == query[2] else {
+                throw ShapeError(op: op, "key \(key) must be [B, Tk, C] with B and C of query \(query)", file: file, line: line)
+            }
+            guard heads > 0, query[2] % heads == 0 else {
+                throw ShapeError(op: op, "C = \(query[2]) channels do not split into \(heads) heads", file: file, line: line)
+            }
+            guard !causal || query[1] <= key[1] else {
+                throw ShapeError(op: op, "causal attention needs Tq <= Tk (queries are the last positions), got query \(query), key \(key)",
+                                 file: file, line: line)
+            }
+        }
+        (batch, queryLength, channels) = (query[0], query[1], query[2])
+        keyLength = key[1]
+        self.heads = heads
+        self.causal = causal
+        headSize = channels / heads
+        scale = 1 / Float(headSize).squareRoot()
+        (headStride, keyStride, queryStride) = (Self.padded(headSize), Self.padded(keyLength), Self.padded(queryLength))
+    }
+
+    /// n rounded up to a multiple of 16 (one SIMD16 vector).
+    @inline(__always) static func padded(_ n: Int) -> Int { (n + 15) / 16 * 16 }
+
+    /// How many keys query i sees: 0...(Tk − Tq + i) when causal, all Tk otherwise.
+    @inline(__always) func visibleKeys(query i: Int) -> Int {
+        causal ? keyLength - queryLength + i + 1 : keyLength
+    }
+
+    /// The first query that sees key j (every later query sees it too).
+    @inline(__always) func firstQuery(seeing j: Int) -> Int {
+        causal ? max(0, j - (keyLength - queryLength)) : 0
+    }
+
+    /// Flat offset of head h's slice of row t of batch element b in a [B, length, C] tensor.
+    @inline(__always) func row(_ b: Int, _ t: Int, _ h: Int, length: Int) -> Int {
+        (b * length + t) * channels + h * headSize
+    }
+
+    /// Flat offset of row i of the weights [B, nh, Tq, Tk] for (b, h).
+    @inline(__always) func weightsRow(_ b: Int, _ h: Int, _ i: Int) -> Int {
+        ((b * heads + h) * queryLength + i) * keyLength
+    }
+
+    /// Copies head h of batch element b, `rows` rows of a [B, rows, C] tensor, into [rows, headStride].
+    func gather(_ source: UnsafePointer<Float>, batch b: Int, head h: Int, rows: Int,
+                into destination: UnsafeMutablePointer<Float>) {
+        for t in 0..<rows {
+            (destination + t * headStride).update(from: source + row(b, t, h, length: rows), count: headSize)
+        }
+    }
+
+    /// Copies the same slice transposed, into [hs, stride]: column t holds row t.
+    func gather(_ source: UnsafePointer<Float>, batch b: Int, head h: Int, rows: Int,
+                transposedInto destination: UnsafeMutablePointer<Float>, stride: Int) {
+        for t in 0..<rows {
+            let slice = source + row(b, t, h, length: rows)
+            var column = destination + t
+            for d in 0..<headSize {
+                column.pointee = slice[d]
+                column += stride
+            }
+        }
+    }
+
+    /// Runs `body(b, h, workspace)` for every (batch, head) pair, split over the threads. Each
+    /// worker gets one zeroed workspace, cut into pieces of the given sizes, and reuses it for
+    /// all of its heads (the pieces are the same for every head, so no head sees stale padding).
+    func forEachHead(tape: Tape, workspace sizes: [Int],
+                     _ body: (_ b: Int, _ h: Int, _ workspace: [UnsafeMutablePointer<Float>]) -> Void) {
+        let pairs = batch * heads
+        let workers = max(1, min(Threads.count, pairs))
+        let perWorker = sizes.reduce(0, +)
+        let buffer = tape.allocate([workers, perWorker])                    // pooled: reused every step
+        withExtendedLifetime(buffer) {
+            let base = buffer.storage.pointer
+            base.update(repeating: 0, count: workers * perWorker)
+            Threads.parallelFor(workers) { range in
+                for worker in range {
+                    var pieces: [UnsafeMutablePointer<Float>] = []
+                    var next = base + worker * perWorker
+                    for size in sizes { pieces.append(next); next += size }
+                    for pair in (pairs * worker / workers)..<(pairs * (worker + 1) / workers) {
+                        body(pair / heads, pair % heads, pieces)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The two kernels of one attention head.
+enum HeadKernel {
+    /// In place: row[0..<visible] = softmax(row[0..<visible]) and row[visible..<padded] = 0,
+    /// where `padded` is `visible` rounded up to 16, so every load and store is a whole vector
+    /// and the lanes past `visible` (future keys, or padding) are masked out instead.
+    @inline(__always)
+    static func softmax(_ row: UnsafeMutablePointer<Float>, visible: Int, padded: Int) {
+        var best = SIMD16<Float>(repeating: -.infinity)
+        for j in stride(from: 0, to: padded, by: 16) {
+            let v = RowMath.keepingFirst(visible - j, of: RowMath.load(row + j, 16), otherwise: -.infinity)
+            best = best.replacing(with: v, where: best .< v)
+        }
+        let shift = SIMD16<Float>(repeating: RowMath.max(best))
+        var total = SIMD16<Float>()
+        for j in stride(from: 0, to: padded, by: 16) {
+            let e = RowMath.keepingFirst(visible - j, of: VectorMath.exp(RowMath.load(row + j, 16) - shift))
+            RowMath.store(e, row + j, 16)
+            total += e
+        }
+        let inverse = SIMD16<Float>(repeating: 1 / RowMath.sum(total))
+        for j in stride(from: 0, to: padded, by: 16) {
+            RowMath.store(RowMath.load(row + j, 16) * inverse, row + j, 16)
+        }
+    }
+
+
+    /// out[0..<n] = (accumulate ? out : 0) + scale · Σ_{p<k} a[p] · M[p, 0..<n], with row p of M
+    /// at `m + p·stride`. Rows of M must be readable up to n rounded up to 16 (the workspace pads
+    /// them). Columns go 32 at a time, two SIMD16 vectors, and each is summed in two interleaved
+    /// chains (even and odd p), so four independent FMA chains hide the FMA latency.
+    @inline(__always)
+    static func rowTimesMatrix(_ a: UnsafePointer<Float>, count k: Int, _ m: UnsafePointer<Float>, stride: Int,
+                               columns n: Int, scale: Float, into out: UnsafeMutablePointer<Float>,
+                               accumulate: Bool) {
+        var start = 0
+        while start < n {
+            let second = n - start > 16                        // does this block have a second vector?
+            var even0 = SIMD16<Float>(), even1 = even0, odd0 = even0, odd1 = even0
+            var row = m + start
+            var p = 0
+            while p + 1 < k {
+                let a0 = SIMD16<Float>(repeating: a[p]), a1 = SIMD16<Float>(repeating: a[p + 1])
+                even0.addProduct(a0, RowMath.load(row, 16))
+                odd0.addProduct(a1, RowMath.load(row + stride, 16))
+                if second {
+                    even1.addProduct(a0, RowMath.load(row + 16, 16))
+                    odd1.addProduct(a1, RowMath.load(row + stride + 16, 16))
+                }
+                row += 2 * stride
+                p += 2
+            }
+            if p < k {                                          // odd k: the last row
+                let a0 = SIMD16<Float>(repeating: a[p])
+                even0.addProduct(a0, RowMath.load(row, 16))
+                if second { even1.addProduct(a0, RowMath.load(row + 16, 16)) }
+            }
+            @inline(__always) func write(_ sum: SIMD16<Float>, at: Int) {
+                let lanes = min(16, n - at)
+                var result = sum * scale
+                if accumulate { result += RowMath.load(out + at, lanes) }
+                RowMath.store(result, out + at, lanes)
+            }
+            write(even0 + odd0, at: start)
+            if second { write(even1 + odd1, at: start + 16) }
+            start += 32
+        }
+    }
+}

@@ -1,0 +1,89 @@
+// Cross-entropy of logits against integer targets, fused with its softmax.
+//
+// For N rows of logits x [N, V] and targets tₙ ∈ 0..<V:
+//   loss = (1/N) Σₙ −log softmax(xₙ)[tₙ] = (1/N) Σₙ (log Σⱼ exp(xₙⱼ) − xₙ,tₙ)
+// Written the second way, with log Σ exp computed stably (RowMath.logSumExp's max shift), the
+// loss stays finite even when the target's probability underflows to 0 in Float.
+//
+// Why fused: the derivative of −log softmax(x)[t] with respect to x is simply p − onehot(t).
+// Forward keeps p (it computes it anyway), and backward is one subtraction per row:
+//   dlogits = (p − onehot(t)) · dloss / N
+// The unfused route (softmax, log, gather, mean) would store three tensors and run four backward
+// passes to get the same numbers, less accurately.
+//
+// What this is not: label smoothing, class weights or an ignore index (nanoGPT uses none).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Variable {
+    /// The mean cross-entropy loss of logits `self` [..., V] against `targets` (one class index
+    /// in `0..<V` per row, rows = all leading dimensions flattened):
+    /// `loss = (1/N) Σₙ (log Σⱼ exp(xₙⱼ) − xₙ,tₙ)`. Returns a scalar (shape `[]`).
+    ///
+    /// At uniform logits every class has probability 1/V, so the loss is ln V
+    /// (ln 65 ≈ 4.174 for a character model before training).
+    public func crossEntropy(targets: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        let logits = self
+        let classes = RowMath.lastAxis(of: logits.shape, op: "crossEntropy", file: file, line: line)
+        let rows = logits.value.count / classes                                 // N
+        checkShapes { () throws(ShapeError) in
+            try Shapes.requireIndices(targets, count: rows, below: classes, "target", at: "row",
+                                      op: "crossEntropy", file: file, line: line)
+        }
+
+        // Forward: p = softmax(x) row by row (saved for backward), and each row's loss.
+        let probabilities = tape.allocate([rows, classes])                      // [N, V]
+        let rowLosses = tape.allocate([rows])                                   // [N]
+        let xp = logits.value.pointer, pp = probabilities.storage.pointer, lp = rowLosses.storage.pointer
+        targets.withUnsafeBufferPointer { target in
+            RowMath.forEachRowRange(rows: rows, columns: classes) { range in
+                for n in range {
+                    let row = xp + n * classes
+                    let (maximum, sum) = RowMath.softmax(row, into: pp + n * classes, count: classes)
+                    lp[n] = maximum + logf(sum) - row[target[n]]                 // log Σ exp − x[t]
+                }
+            }
+        }
+        // The mean, summed in a fixed order (and in Double) whatever the thread count.
+        var total = 0.0
+        for n in 0..<rows { total += Double(lp[n]) }
+        let loss = tape.allocate([])                                            // scalar
+        loss.storage.pointer[0] = Float(total / Double(rows))
+
+        return tape.record("crossEntropy", inputs: [logits], output: loss) { dLoss in
+            guard let dx = logits.tape.gradientPointer(logits) else { return }
+            // d loss / d xₙⱼ = (pₙⱼ − [j == tₙ]) / N, times the incoming gradient.
+            let scale = dLoss[0] / Float(rows)
+            let pp = probabilities.pointer
+            targets.withUnsafeBufferPointer { target in
+                RowMath.forEachRowRange(rows: rows, columns: classes) { range in
+                    for n in range {
+                        Kernels.axpy(scale, pp + n * classes, dx + n * classes, count: classes)
+                        dx[n * classes + target[n]] -= scale
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Shapes {
+    /// Requires `indices.count == count` and every index in `0..<bound`, naming the first
+    /// offender: `crossEntropy: target 70 at row 3 is out of range 0..<65 (at Train.swift:12)`.
+    public static func requireIndices(_ indices: [Int], count: Int, below bound: Int, _ what: String,
+                                      at place: String, op: String,
+                                      file: StaticString = #fileID, line: UInt = #line) throws(ShapeError) {
+        guard indices.count == count else {
+            throw ShapeError(op: op, "expected \(count) \(what)s (one per \(place)), got \(indices.count)",
+                             file: file, line: line)
+        }
+        if let bad = indices.firstIndex(where: { $0 < 0 || $0 >= bound }) {
+            throw ShapeError(op: op, "\(what) \(indices[bad]) at \(place) \(bad) is out of range 0..<\(bound)",
+                             file: file, line: line)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+// Dropout: during training, zero each element with probability p and scale the survivors.
+//
+// Inverted dropout: kept elements are multiplied by 1/(1 − p), so the expected value of each
+// element is unchanged and evaluation needs no rescaling: at evaluation (or p = 0) dropout is
+// the identity, and this op returns its input without recording anything.
+//   mask[i] = 0 with probability p, else 1/(1 − p)        y = x ⊙ mask        dx = dy ⊙ mask
+// The mask is drawn from the caller's generator, one uniform number per element in row-major
+// order, and saved for backward. Passing the generator explicitly (derived from the seed and the
+// step, see `RandomGenerator.derived`) keeps training reproducible; there is no hidden global RNG.
+//
+// What this is not: dropout on whole channels or attention heads (Dropout2d), or a fused kernel.
+
+extension Variable {
+    /// Inverted dropout: each element is zeroed with probability `probability` and the rest are
+    /// scaled by `1/(1 − probability)`. The identity when `training` is false or the probability
+    /// is 0 (then nothing is drawn from `generator` and nothing is recorded).
+    public func dropout(probability: Float, training: Bool, generator: inout RandomGenerator) -> Variable {
+        precondition(probability >= 0 && probability <= 1,
+                     "dropout: probability must be in 0...1, got \(probability)")
+        guard training && probability > 0 else { return self }
+        let x = self
+        let count = x.value.count
+        // Keep scale 1/(1 − p); at p = 1 everything is dropped and the scale is irrelevant.
+        let keptScale: Float = probability < 1 ? 1 / (1 - probability) : 0
+        let mask = tape.allocate(x.shape)                                   // 0 or 1/(1 − p)
+        let y = tape.allocate(x.shape)
+        let xp = x.value.pointer, mp = mask.storage.pointer, yp = y.storage.pointer
+        for i in 0..<count {
+            mp[i] = generator.uniform() < probability ? 0 : keptScale
+        }
+        for i in 0..<count { yp[i] = xp[i] * mp[i] }
+
+        return tape.record("dropout", inputs: [x], output: y) { dy in
+            guard let dx = x.tape.gradientPointer(x) else { return }
+            let mp = mask.pointer
+            for i in 0..<count { dx[i] = dx[i].addingProduct(dy[i], mp[i]) }   // d(x·m)/dx = m
+        }
+    }
+}

@@ -1,0 +1,104 @@
+// GELU, the Gaussian Error Linear Unit of GPT's MLP, in its exact and tanh forms.
+//
+//   exact: gelu(x) = x · Φ(x) = ½ x (1 + erf(x/√2))            (PyTorch nn.GELU() default)
+//   tanh:  gelu(x) ≈ ½ x (1 + tanh(u)),  u = √(2/π) (x + 0.044715 x³)   (GPT-2's original)
+// Derivatives, used by backward (which recomputes them from x, so forward saves nothing):
+//   exact: gelu'(x) = Φ(x) + x φ(x),  φ(x) = exp(−x²/2)/√(2π)  (the normal density)
+//   tanh:  gelu'(x) = ½ (1 + t) + ½ x (1 − t²) · √(2/π) (1 + 3·0.044715 x²),  t = tanh(u)
+//
+// The elementwise loop runs 16 lanes at a time with VectorMath's SIMD erf/tanh/exp; the flat
+// buffer is cut into blocks of `elementsPerBlock` so large activations can use both threads.
+//
+// What this is not: a fused bias + GELU (the bias add lives in `linear`).
+
+/// Which formula `gelu` uses.
+public enum GELUApproximation: Sendable, Codable {
+    /// ½ x (1 + erf(x/√2)), the exact Gaussian CDF form (PyTorch `nn.GELU()`).
+    case exact
+    /// ½ x (1 + tanh(√(2/π)(x + 0.044715 x³))), GPT-2's approximation (`approximate="tanh"`).
+    case tanh
+}
+
+extension Variable {
+    /// GELU, elementwise: `x · Φ(x)` (exact) or its tanh approximation. See `GELUApproximation`.
+    ///
+    /// Exact: gelu(−1) = −0.1587, gelu(0) = 0, gelu(1) = 0.8413.
+    public func gelu(approximation: GELUApproximation = .exact) -> Variable {
+        let x = self
+        let count = x.value.count
+        let y = tape.allocate(x.shape)
+        let xp = x.value.pointer, yp = y.storage.pointer
+        GELUKernel.forEachBlock(count) { start, end in
+            RowMath.forEachChunk(end - start) { j, lanes in
+                let v = RowMath.load(xp + start + j, lanes)
+                RowMath.store(GELUKernel.value(v, approximation), yp + start + j, lanes)
+            }
+        }
+
+        return tape.record("gelu", inputs: [x], output: y) { dy in
+            guard let dx = x.tape.gradientPointer(x) else { return }
+            GELUKernel.forEachBlock(count) { start, end in              // dx += dy · gelu'(x)
+                RowMath.forEachChunk(end - start) { j, lanes in
+                    let i = start + j
+                    let slope = GELUKernel.derivative(RowMath.load(xp + i, lanes), approximation)
+                    let new = RowMath.load(dx + i, lanes).addingProduct(RowMath.load(dy + i, lanes), slope)
+                    RowMath.store(new, dx + i, lanes)
+                }
+            }
+        }
+    }
+}
+
+/// GELU and its derivative on 16 lanes.
+enum GELUKernel {
+    static let elementsPerBlock = 4096
+    static let inverseSquareRootOfTwo: Float = 0.707_106_781_186_547_524
+    static let inverseSquareRootOfTwoPi: Float = 0.398_942_280_401_432_678
+    static let squareRootOfTwoOverPi: Float = 0.797_884_560_802_865_356
+    static let cubicCoefficient: Float = 0.044715
+
+    /// Runs `body(start, end)` over blocks of the flat range 0..<count, in parallel when large.
+    @inline(__always)
+    static func forEachBlock(_ count: Int, _ body: (_ start: Int, _ end: Int) -> Void) {
+        let blocks = (count + elementsPerBlock - 1) / elementsPerBlock
+        RowMath.forEachRowRange(rows: blocks, columns: elementsPerBlock) { range in
+            for block in range {
+                body(block * elementsPerBlock, min(count, (block + 1) * elementsPerBlock))
+            }
+        }
+    }
+
+    /// u = √(2/π) (x + 0.044715 x³), the tanh form's argument.
+    @inline(__always)
+    static func tanhArgument(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let cubic = SIMD16<Float>(repeating: cubicCoefficient)
+        return SIMD16(repeating: squareRootOfTwoOverPi) * x.addingProduct(cubic * x, x * x)
+    }
+
+    /// gelu(x) on 16 lanes.
+    @inline(__always)
+    static func value(_ x: SIMD16<Float>, _ approximation: GELUApproximation) -> SIMD16<Float> {
+        let halfX = 0.5 * x
+        switch approximation {
+        case .exact:
+            return halfX.addingProduct(halfX, VectorMath.erf(x * inverseSquareRootOfTwo))     // ½x(1 + erf(x/√2))
+        case .tanh:
+            return halfX.addingProduct(halfX, VectorMath.tanh(tanhArgument(x)))               // ½x(1 + tanh u)
+        }
+    }
+
+    /// gelu'(x) on 16 lanes.
+    @inline(__always)
+    static func derivative(_ x: SIMD16<Float>, _ approximation: GELUApproximation) -> SIMD16<Float> {
+        switch approximation {
+        case .exact:
+            let cdf = 0.5 * (1 + VectorMath.erf(x * inverseSquareRootOfTwo))                 // Φ(x)
+            let density = inverseSquareRootOfTwoPi * VectorMath.exp(-0.5 * x * x)            // φ(x)
+            return cdf.addingProduct(x, density)                                           // Φ + xφ
+        case .tanh:
+            let t = VectorMath.tanh(tanhArgument(x))
+            let du = squareRootOfTwoOverPi * (1 + 3 * cubicCoefficient * x * x)              // du/dx
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+        }
+    }
+}

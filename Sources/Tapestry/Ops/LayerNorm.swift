@@ -1,0 +1,141 @@
+// LayerNorm over the last axis, forward and backward fused (as in llm.c).
+//
+// For one row x of C values:
+//   μ = mean(x)    σ² = mean((x − μ)²)    rstd = 1/√(σ² + ε)
+//   x̂ = (x − μ) · rstd                     y = x̂ ⊙ weight + bias
+// Forward caches μ and rstd per row (two floats per row), so backward can rebuild x̂ from x.
+//
+// Backward, with dŷ = dy ⊙ weight (the gradient reaching x̂):
+//   dx = rstd · (dŷ − mean(dŷ) − x̂ · mean(dŷ ⊙ x̂))
+// Derivation: x̂ⱼ = (xⱼ − μ)·rstd depends on every xᵢ through μ and rstd.
+//   ∂μ/∂xᵢ = 1/C contributes −mean(dŷ); ∂rstd/∂xᵢ = −rstd³(xᵢ − μ)/C contributes
+//   −x̂ᵢ·mean(dŷ ⊙ x̂). Leaving out either term is the classic LayerNorm bug (GradCheckTests
+//   shows the gradient check catching the missing mean term).
+//   dweight = Σ_rows dy ⊙ x̂      dbias = Σ_rows dy
+//
+// Determinism: dweight and dbias sum over all rows. Rows are cut into fixed blocks of
+// `rowsPerBlock`; each block sums into its own partial, and the partials are added in block
+// order. The blocks do not depend on the thread count, so neither do the sums.
+//
+// The variance is computed in two passes (mean first, then squared deviations), which stays
+// accurate when the row has a large mean; E[x²] − E[x]² would cancel catastrophically.
+//
+// What this is not: RMSNorm, or normalization over more than the last axis.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Variable {
+    /// Layer normalization over the last axis: `y = (x − μ)/√(σ² + ε) ⊙ weight + bias`, with μ
+    /// and σ² (biased) taken over each row of `self` [..., C]; `weight` and `bias` are [C].
+    ///
+    /// With weight 1 and bias 0, `[1, 2, 3]` becomes `[-1.2247, 0, 1.2247]`.
+    public func layerNorm(weight: Variable, bias: Variable, epsilon: Float = 1e-5,
+                          file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        let x = self
+        let channels = RowMath.lastAxis(of: x.shape, op: "layerNorm", file: file, line: line)   // C
+        checkShapes { () throws(ShapeError) in
+            try Shapes.require(weight.shape, equals: [channels], "weight [C]", op: "layerNorm", file: file, line: line)
+            try Shapes.require(bias.shape, equals: [channels], "bias [C]", op: "layerNorm", file: file, line: line)
+        }
+        let rows = x.value.count / channels                                     // N = B·T
+        let y = tape.allocate(x.shape)                                          // [..., C]
+        let statistics = tape.allocate([rows, 2])                               // [N, (μ, rstd)]
+        let xp = x.value.pointer, yp = y.storage.pointer, sp = statistics.storage.pointer
+        let wp = weight.value.pointer, bp = bias.value.pointer
+        let count = Float(channels)
+
+        RowMath.forEachRowRange(rows: rows, columns: channels) { range in
+            for r in range {
+                let row = xp + r * channels, out = yp + r * channels
+                let mean = RowMath.sum(row, count: channels) / count
+                let centre = SIMD16<Float>(repeating: mean)
+                var squares = SIMD16<Float>()
+                RowMath.forEachChunk(channels) { j, lanes in
+                    let d = RowMath.keepingFirst(lanes, of: RowMath.load(row + j, lanes) - centre)
+                    squares.addProduct(d, d)
+                }
+                let rstd = 1 / sqrtf(RowMath.sum(squares) / count + epsilon)
+                sp[2 * r] = mean
+                sp[2 * r + 1] = rstd
+                let scale = SIMD16<Float>(repeating: rstd)
+                RowMath.forEachChunk(channels) { j, lanes in
+                    let normalized = (RowMath.load(row + j, lanes) - centre) * scale          // x̂
+                    let affine = RowMath.load(bp + j, lanes).addingProduct(normalized, RowMath.load(wp + j, lanes))
+                    RowMath.store(affine, out + j, lanes)                                   // x̂·w + b
+                }
+            }
+        }
+
+        return tape.record("layerNorm", inputs: [x, weight, bias], output: y) { dy in
+            let dx = x.tape.gradientPointer(x)
+            let dWeight = x.tape.gradientPointer(weight), dBias = x.tape.gradientPointer(bias)
+            let needParameters = dWeight != nil || dBias != nil
+            let sp = statistics.pointer
+            let blocks = (rows + LayerNormBackward.rowsPerBlock - 1) / LayerNormBackward.rowsPerBlock
+            // One partial [2, C] per block: Σ dy ⊙ x̂ then Σ dy over the block's rows.
+            let partials = needParameters ? x.tape.allocate([blocks, 2, channels]) : nil
+            let partialPointer = partials?.storage.pointer
+
+            RowMath.forEachRowRange(rows: blocks, columns: LayerNormBackward.rowsPerBlock * channels) { range in
+                for block in range {
+                    let partial = partialPointer.map { $0 + block * 2 * channels }
+                    partial?.update(repeating: 0, count: 2 * channels)
+                    let first = block * LayerNormBackward.rowsPerBlock
+                    for r in first..<min(rows, first + LayerNormBackward.rowsPerBlock) {
+                        LayerNormBackward.row(x: xp + r * channels, dy: dy + r * channels, weight: wp,
+                                              mean: sp[2 * r], rstd: sp[2 * r + 1], channels: channels,
+                                              dx: dx.map { $0 + r * channels }, partial: partial)
+                    }
+                }
+            }
+            guard let partialPointer else { return }
+            for block in 0..<blocks {                                           // fixed order
+                let partial = partialPointer + block * 2 * channels
+                if let dWeight { Kernels.add(partial, into: dWeight, count: channels) }
+                if let dBias { Kernels.add(partial + channels, into: dBias, count: channels) }
+            }
+        }
+    }
+}
+
+/// The per-row backward of `layerNorm`.
+enum LayerNormBackward {
+    /// Rows summed into one partial dweight/dbias (fixed, so the sums never depend on threads).
+    static let rowsPerBlock = 32
+
+    /// For one row: dx += rstd·(dŷ − mean(dŷ) − x̂·mean(dŷ⊙x̂)) with dŷ = dy⊙weight, and
+    /// partial[0..<C] += dy⊙x̂, partial[C..<2C] += dy. Two passes over the row.
+    @inline(__always)
+    static func row(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                    mean: Float, rstd: Float, channels: Int,
+                    dx: UnsafeMutablePointer<Float>?, partial: UnsafeMutablePointer<Float>?) {
+        let centre = SIMD16<Float>(repeating: mean), scale = SIMD16<Float>(repeating: rstd)
+        // Pass 1: the two row means, and the parameter gradients.
+        var sumGradient = SIMD16<Float>(), sumGradientTimesNormalized = SIMD16<Float>()
+        RowMath.forEachChunk(channels) { j, lanes in
+            let normalized = (RowMath.load(x + j, lanes) - centre) * scale               // x̂
+            let g = RowMath.load(dy + j, lanes)
+            let gradientNormalized = g * RowMath.load(weight + j, lanes)                  // dŷ (0 in padding)
+            sumGradient += gradientNormalized
+            sumGradientTimesNormalized.addProduct(gradientNormalized, normalized)
+            if let partial {
+                RowMath.store(RowMath.load(partial + j, lanes).addingProduct(g, normalized), partial + j, lanes)
+                RowMath.store(RowMath.load(partial + channels + j, lanes) + g, partial + channels + j, lanes)
+            }
+        }
+        guard let dx else { return }
+        let meanGradient = SIMD16<Float>(repeating: RowMath.sum(sumGradient) / Float(channels))
+        let meanProjection = SIMD16<Float>(repeating: RowMath.sum(sumGradientTimesNormalized) / Float(channels))
+        // Pass 2: dx += rstd · (dŷ − mean(dŷ) − x̂ · mean(dŷ ⊙ x̂)).
+        RowMath.forEachChunk(channels) { j, lanes in
+            let normalized = (RowMath.load(x + j, lanes) - centre) * scale
+            let gradientNormalized = RowMath.load(dy + j, lanes) * RowMath.load(weight + j, lanes)
+            let term = gradientNormalized - meanGradient - normalized * meanProjection
+            RowMath.store(RowMath.load(dx + j, lanes).addingProduct(scale, term), dx + j, lanes)
+        }
+    }
+}

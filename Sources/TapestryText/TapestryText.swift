@@ -1,1 +1,0 @@
-// TapestryText: tokenizers and corpus. (filled in below)

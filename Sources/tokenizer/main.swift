@@ -1,0 +1,32 @@
+// tokenizer: train, use and inspect a byte-level BPE tokenizer from the command line.
+//
+//     swift run tokenizer train --corpus datasets/shakespeare.txt --vocab-size 4096 --out tok.model
+//     swift run tokenizer encode --tokenizer tok.model < text.txt > ids.txt
+//     swift run tokenizer decode --tokenizer tok.model < ids.txt
+//     swift run tokenizer show --tokenizer tok.model "some text"
+//
+// This file only parses, runs and prints; the logic is in TapestryText (TokenizerProgram).
+// Exit status: 0 success, 1 a file or data error, 2 a usage error. Errors are one line on stderr.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TapestryText
+
+do {
+    let command = try TokenizerCommandLine.parse(Array(CommandLine.arguments.dropFirst()))
+    let output = try TokenizerProgram.run(
+        command,
+        readStandardInput: { () throws(TextError) in try TextFile.readAll(descriptor: 0, name: "stdin") },
+        log: { TextFile.writeFully(Array(($0 + "\n").utf8), descriptor: 2) })
+    TextFile.writeFully(output, descriptor: 1)
+    exit(0)
+} catch let error as UsageError {
+    TextFile.writeFully(Array("tokenizer: \(error)\n".utf8), descriptor: 2)
+    exit(2)
+} catch {
+    TextFile.writeFully(Array("tokenizer: \(error)\n".utf8), descriptor: 2)
+    exit(1)
+}
