@@ -121,10 +121,15 @@ let directory = URL(fileURLWithPath: options.outputDirectory, isDirectory: true)
 let file = directory.appendingPathComponent("moons.svg")
 do {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    // Atomic: written to a temporary file, then renamed, so a reader never sees half an image.
-    try svg.write(to: file, atomically: true, encoding: .utf8)
 } catch {
-    writeToStandardError("moons: cannot write \(file.path): \(error.localizedDescription)\n")
+    writeToStandardError("moons: cannot create directory \(directory.path): \(error.localizedDescription)\n")
+    exit(1)
+}
+do {
+    // Atomic: written to a temporary file, then renamed, so a reader never sees half an image.
+    try AtomicFile.write(text: svg, to: file.path)
+} catch {
+    writeToStandardError("moons: \(error)\n")
     exit(1)
 }
 print("wrote \(file.path)")

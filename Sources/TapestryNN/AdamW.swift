@@ -14,8 +14,8 @@
 // floats. Weight decay skips vectors (biases, LayerNorm gains): nanoGPT's `configure_optimizers`
 // puts every parameter with dim < 2 in a group with weight_decay 0.
 //
-// What it is not: parameter groups, amsgrad, or a fused multi-thread kernel. The update is one
-// SIMD16 pass per parameter; it is elementwise, so it is deterministic by construction.
+// What it is not: parameter groups, amsgrad, or multi-threaded. The update is one SIMD16 pass
+// per parameter; it is elementwise, so it is deterministic by construction.
 
 import Tapestry
 #if canImport(Glibc)
@@ -88,6 +88,8 @@ public final class AdamW {
                                     beta2: beta2, oneMinusBeta2: Float(1 - Double(beta2)),
                                     stepSize: stepSize, correction2Root: correction2Root,
                                     epsilon: epsilon)
+        // One thread: the update is memory-bound (28 bytes per element), and splitting it over
+        // the two vCPUs measured slower (1.8 ms vs 2.8 ms for 0.84 M parameters, machine shared).
         for (index, parameter) in parameters.enumerated() {
             AdamW.update(parameter: parameter.valuePointer, gradient: parameter.gradientPointer,
                          firstMoment: firstMoments[index].pointer, secondMoment: secondMoments[index].pointer,

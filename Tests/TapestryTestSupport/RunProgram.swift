@@ -17,7 +17,10 @@ public struct ProgramSignal: Sendable {
     public enum Trigger: Sendable {
         /// This many seconds after launch.
         case after(seconds: Double)
-        /// As soon as stdout or stderr contains this text.
+        /// As soon as stdout or stderr contains this text. Note that a program's stdout is a
+        /// pipe here, so C stdio (and Swift's `print`) buffers it in blocks: the program must
+        /// flush after the line (`fflush(stdout)`) or the text arrives only at exit. stderr
+        /// (`writeToStandardError`) is unbuffered.
         case whenOutputContains(String)
     }
     public var signal: Int32
