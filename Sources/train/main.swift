@@ -1,6 +1,7 @@
 // train: `swift run train [flags]`. Parses flags, runs the training, prints progress.
 // All logic lives in TapestryGPT (TrainingRun.swift); this file only wires it to the terminal.
 
+import Tapestry
 import TapestryGPT
 #if canImport(Glibc)
 import Glibc
@@ -8,13 +9,12 @@ import Glibc
 import Darwin
 #endif
 
-setvbuf(stdout, nil, _IOLBF, 0)   // one progress line at a time, even through a pipe
 do {
     guard let config = try TrainConfig.parse(Array(CommandLine.arguments.dropFirst())) else {
         print(TrainConfig.help)
         exit(0)
     }
-    _ = try runTraining(config) { print($0) }
+    _ = try runTraining(config) { writeToStandardOutput($0 + "\n") }   // unbuffered: progress shows at once
 } catch let error as UsageError {
     exitWithError("train: \(error)", code: 2)
 } catch let error as TrainError {
