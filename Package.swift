@@ -42,6 +42,10 @@ let package = Package(
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
                           exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "mini-transformer", dependencies: ["Tapestry", "TapestryNN", "TapestryGPT"],
+                          path: "Examples/mini-transformer", exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "seq2seq", dependencies: ["Tapestry", "TapestryNN", "TapestryGPT"],
+                          path: "Examples/seq2seq", exclude: ["README.md"], swiftSettings: fast),
 
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
