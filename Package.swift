@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "TapestryGPT", dependencies: ["Tapestry", "TapestryNN", "TapestryText"], swiftSettings: fast),
 
         // MARK: Programs
+        .executableTarget(name: "bench", dependencies: ["Tapestry"], swiftSettings: fast),
 
         // MARK: Examples
 

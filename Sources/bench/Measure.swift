@@ -1,0 +1,54 @@
+// Measure: median-of-runs timing for bench.
+
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Median seconds per call of `body`, after a warm-up.
+///
+/// Calls are batched so that one timed run lasts about `runSeconds`; the median over `runs`
+/// runs hides the odd interruption by the other processes on the machine.
+func medianSeconds(runs: Int = 7, runSeconds: Double = 0.02, _ body: () -> Void) -> Double {
+    let runs = getenv("BENCH_RUNS").flatMap { Int(String(cString: $0)) } ?? runs
+    let runSeconds = getenv("BENCH_RUNSECONDS").flatMap { Double(String(cString: $0)) } ?? runSeconds
+    // Warm-up: caches, page faults, scratch buffers, parked worker threads.
+    var calls = 1
+    var elapsed = 0.0
+    while elapsed < runSeconds / 2 {
+        elapsed = seconds { for _ in 0..<calls { body() } }
+        if elapsed < runSeconds / 2 { calls *= 2 }
+    }
+    let perRun = max(1, Int(Double(calls) * runSeconds / max(elapsed, 1e-9)))
+    var times: [Double] = []
+    for _ in 0..<runs {
+        times.append(seconds { for _ in 0..<perRun { body() } } / Double(perRun))
+    }
+    if getenv("BENCH_MIN") != nil { return times.min()! }
+    return times.sorted()[runs / 2]
+}
+
+/// Wall-clock seconds that `body` takes.
+func seconds(_ body: () -> Void) -> Double {
+    if getenv("BENCH_CPU") != nil {
+        var t0 = timespec(), t1 = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0); body(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1)
+        return Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// `value` formatted with `decimals` digits after the point, right-aligned in `width`.
+func format(_ value: Double, decimals: Int = 1, width: Int = 7) -> String {
+    var text = String(Int((value * pow(10, Double(decimals))).rounded()))
+    if decimals > 0 {
+        while text.count <= decimals { text = "0" + text }
+        text.insert(".", at: text.index(text.endIndex, offsetBy: -decimals))
+    }
+    return String(repeating: " ", count: max(0, width - text.count)) + text
+}

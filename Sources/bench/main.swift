@@ -1,0 +1,57 @@
+// bench: speed measurements of Tapestry's kernels (and later of whole training steps).
+//
+// Usage: swift run -c release bench [CASE ...] [--threads N]
+//   gemm    GFLOP/s of every GEMM shape of the nanoGPT CPU config, plus one core's FMA peak
+// With no CASE every case runs. Without --threads each case runs at 1 and 2 threads.
+// Each figure is the median of several timed runs after a warm-up (see Measure.swift).
+// This is a program, never a test: timings depend on the machine and its load.
+
+import Tapestry
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A named measurement that `bench` can run.
+struct BenchCase {
+    let name: String
+    let summary: String
+    let run: (_ threadCounts: [Int]) -> Void
+}
+
+let cases: [BenchCase] = [
+    BenchCase(name: "gemm", summary: "GEMM GFLOP/s for the model's shapes, and the FMA peak", run: benchGEMM),
+]
+
+let usage = "usage: bench [CASE ...] [--threads N]\ncases:\n"
+    + cases.map { "  \($0.name.padding(toLength: 8, withPad: " ", startingAt: 0))\($0.summary)" }
+        .joined(separator: "\n") + "\n"
+
+var selected: [String] = []
+var threadCounts = [1, 2]
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--threads":
+        guard let value = arguments.popFirst().flatMap(Int.init), value >= 1 else {
+            writeToStandardError("bench: --threads needs a positive integer\n" + usage)
+            exit(2)
+        }
+        threadCounts = [value]
+    case "-h", "--help":
+        print(usage, terminator: "")
+        exit(0)
+    default:
+        guard cases.contains(where: { $0.name == argument }) else {
+            writeToStandardError("bench: unknown case '\(argument)'\n" + usage)
+            exit(2)
+        }
+        selected.append(argument)
+    }
+}
+
+for benchCase in cases where selected.isEmpty || selected.contains(benchCase.name) {
+    benchCase.run(threadCounts)
+}
