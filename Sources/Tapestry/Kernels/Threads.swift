@@ -107,6 +107,13 @@ public enum Threads {
 let spinLimitNanoseconds: UInt64 = 1_000_000
 
 /// The worker threads of one thread count. `Threads` replaces the pool when the count changes.
+///
+/// A job is published in `slot` and announced by bumping `generation`. Every participant, the
+/// caller included, then claims chunks from the slot (under its lock) until none is left.
+/// Claiming rather than assigning matters on a shared machine: if a worker is descheduled
+/// before it starts, the caller simply runs that chunk too instead of waiting a whole time
+/// slice for it. Chunk boundaries depend only on (n, chunks), so who runs which chunk never
+/// changes a result.
 final class WorkerPool: Sendable {
     struct Job {
         let body: (Range<Int>) -> Void
@@ -114,11 +121,18 @@ final class WorkerPool: Sendable {
         let chunks: Int
     }
 
-    /// What the workers read after they see `generation` change.
+    /// The current job and the next chunk to hand out.
     struct Slot {
         var generation = 0
-        var chunks = 0
+        var nextChunk = 0
         var job: UnsafeSendable<Job>?
+
+        /// Takes the next unclaimed chunk of the current job, if any.
+        mutating func claim() -> (job: Job, chunk: Int)? {
+            guard let job = job?.value, nextChunk < job.chunks else { return nil }
+            nextChunk += 1
+            return (job, nextChunk - 1)
+        }
     }
 
     final class Worker: Sendable {
@@ -127,9 +141,9 @@ final class WorkerPool: Sendable {
     }
 
     let workers: [Worker]
-    /// Bumped once per job (and once on stop); workers spin on it.
+    /// Bumped once per job (and once on stop); idle workers spin on it.
     let generation = Atomic<Int>(0)
-    /// Worker chunks of the current job not yet finished.
+    /// Chunks of the current job not yet finished.
     let pending = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
     let slot = Mutex(Slot())
@@ -143,18 +157,19 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// Runs `chunks` chunks of `0..<n`: chunk 0 here, chunk w + 1 on worker w.
+    /// Runs `body` on the `chunks` chunks of `0..<n`, here and on up to `chunks - 1` workers.
     func run(n: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in
             // Order matters: pending first, then the job, then the signal that workers watch.
-            pending.store(chunks - 1, ordering: .sequentiallyConsistent)
+            pending.store(chunks, ordering: .sequentiallyConsistent)
             let newGeneration = generation.load(ordering: .relaxed) + 1
-            slot.withLock { $0 = Slot(generation: newGeneration, chunks: chunks,
-                                      job: UnsafeSendable(Job(body: body, n: n, chunks: chunks))) }
+            slot.withLock {
+                $0 = Slot(generation: newGeneration, job: UnsafeSendable(Job(body: body, n: n, chunks: chunks)))
+            }
             generation.store(newGeneration, ordering: .sequentiallyConsistent)
             for worker in workers.prefix(chunks - 1) { wakeIfSleeping(worker) }
 
-            body(Threads.chunk(0, of: n, chunks: chunks))
+            runClaimedChunks()
 
             let start = nanosecondsNow()
             var spins = 0
@@ -162,7 +177,7 @@ final class WorkerPool: Sendable {
                 spins &+= 1
                 if spins & 63 == 0, nanosecondsNow() &- start > spinLimitNanoseconds { sched_yield() }
             }
-            // Drop the last reference to `body` before withoutActuallyEscaping checks for it.
+            // Drop the slot's reference to `body` before withoutActuallyEscaping checks for it.
             slot.withLock { $0.job = nil }
         }
     }
@@ -186,21 +201,26 @@ final class WorkerPool: Sendable {
         while true {
             waitForGeneration(after: seen, worker: workers[index])
             if stopping.load(ordering: .sequentiallyConsistent) { return }
-            // Only a worker that has a chunk copies the job (and so retains the body).
-            let (current, job) = slot.withLock { slot in
-                (slot.generation, index + 1 < slot.chunks ? slot.job : nil)
-            }
-            seen = current
-            if let job {
-                runChunk(job.value, index + 1)
-                pending.subtract(1, ordering: .releasing)
-            }
+            seen = generation.load(ordering: .acquiring)
+            runClaimedChunks()
         }
     }
 
+    /// Claims and runs chunks of the published job until none is left.
+    private func runClaimedChunks() {
+        while runOneClaimedChunk() {
+            pending.subtract(1, ordering: .releasing)
+        }
+    }
+
+    /// Runs one claimed chunk; false if there was none. Not inlined, so that this thread's
+    /// copy of the job (and of the caller's closure) is released before `pending` drops:
+    /// `run` may return as soon as it reaches zero.
     @inline(never)
-    private func runChunk(_ job: Job, _ chunkIndex: Int) {
-        job.body(Threads.chunk(chunkIndex, of: job.n, chunks: job.chunks))
+    private func runOneClaimedChunk() -> Bool {
+        guard let (job, chunk) = slot.withLock({ $0.claim() }) else { return false }
+        job.body(Threads.chunk(chunk, of: job.n, chunks: job.chunks))
+        return true
     }
 
     /// Spins until `generation` differs from `seen`; after ~1 ms parks on the semaphore.
