@@ -1,7 +1,8 @@
 // bench: speed measurements of Tapestry's kernels (and later of whole training steps).
 //
 // Usage: swift run -c release bench [CASE ...] [--threads N]
-//   gemm    GFLOP/s of every GEMM shape of the nanoGPT CPU config, plus one core's FMA peak
+//   gemm        GFLOP/s of every GEMM shape of the nanoGPT CPU config, plus one core's FMA peak
+//   vectormath  G elements/s of VectorMath's exp, tanh, erf against Foundation's
 // With no CASE every case runs. Without --threads each case runs at 1 and 2 threads.
 // Each figure is the median of several timed runs after a warm-up (see Measure.swift).
 // This is a program, never a test: timings depend on the machine and its load.
@@ -23,10 +24,11 @@ struct BenchCase {
 
 let cases: [BenchCase] = [
     BenchCase(name: "gemm", summary: "GEMM GFLOP/s for the model's shapes, and the FMA peak", run: benchGEMM),
+    BenchCase(name: "vectormath", summary: "exp, tanh, erf: G elements/s, SIMD16 against Foundation", run: benchVectorMath),
 ]
 
 let usage = "usage: bench [CASE ...] [--threads N]\ncases:\n"
-    + cases.map { "  \($0.name.padding(toLength: 8, withPad: " ", startingAt: 0))\($0.summary)" }
+    + cases.map { "  \($0.name.padding(toLength: 12, withPad: " ", startingAt: 0))\($0.summary)" }
         .joined(separator: "\n") + "\n"
 
 var selected: [String] = []

@@ -19,7 +19,7 @@ public enum VectorMath {
     /// and eʳ ≈ 1 + r + r²·P(r) (Cephes expf). 2ⁿ is built from exponent bits in two halves,
     /// 2^⌊n/2⌋ · 2^(n−⌊n/2⌋), so that subnormal results and overflow come out right:
     /// x < −103.9 gives 0, x > 88.73 gives +inf, NaN stays NaN.
-    @inlinable
+    @inlinable @inline(__always)
     public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
         // Clamp to where the result is 0 or inf anyway (NaN compares false and passes through).
         var x = x.replacing(with: -104, where: x .< -104)
@@ -52,7 +52,7 @@ public enum VectorMath {
     /// On |x|, with the sign of x put back (tanh is odd; this also keeps tanh(−0) = −0):
     /// |x| < 0.625: tanh t ≈ t + t·z·P(z) with z = t² (Cephes tanhf); otherwise
     /// tanh t = 1 − 2 / (e^(2t) + 1), which tends to exactly 1.
-    @inlinable
+    @inlinable @inline(__always)
     public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let (magnitude, sign) = splitSign(x)
         let large = 1 - 2 / (exp(magnitude + magnitude) + 1)
@@ -72,7 +72,7 @@ public enum VectorMath {
     /// Q(t) ≈ log erfc(t) on [0.921875, 4] (erfc(4) = 1.5e-8 already rounds 1 − erfc to 1).
     /// Coefficients: weighted minimax fits (Lawson iterations against mpmath), max error in
     /// exact arithmetic 7e-9 and 4e-11; float32 evaluation brings it to about ½ ulp of 1.
-    @inlinable
+    @inlinable @inline(__always)
     public static func erf(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let (magnitude, sign) = splitSign(x)
         let s = x * x
