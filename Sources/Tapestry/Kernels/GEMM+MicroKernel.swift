@@ -21,14 +21,10 @@ extension GEMM {
     typealias Vector = SIMD16<Float>
 
     @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> Vector {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
-    }
+    static func load(_ pointer: UnsafePointer<Float>) -> Vector { Vector(loading: pointer) }
 
     @inline(__always)
-    static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self)
-    }
+    static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) { value.store(to: pointer) }
 
     /// C[r, 0..<16] = (continueSum ? C[r, 0..<16] : 0) + Σ_p A(r, p) · b[p][0..<16] for r in 0..<6,
     /// where A(r, p) = a[r·aRowStride + p·aStep] and `ldc` is the row stride of C.

@@ -124,8 +124,7 @@ public enum VectorMath {
                     _ function: (SIMD16<Float>) -> SIMD16<Float>) {
         var i = 0
         while i + 16 <= count {
-            let value = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: function(value), as: SIMD16<Float>.self)
+            function(SIMD16(loading: x + i)).store(to: y + i)
             i += 16
         }
         guard i < count else { return }
