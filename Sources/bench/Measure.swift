@@ -13,8 +13,6 @@ import Darwin
 /// Calls are batched so that one timed run lasts about `runSeconds`; the median over `runs`
 /// runs hides the odd interruption by the other processes on the machine.
 func medianSeconds(runs: Int = 7, runSeconds: Double = 0.02, _ body: () -> Void) -> Double {
-    let runs = getenv("BENCH_RUNS").flatMap { Int(String(cString: $0)) } ?? runs
-    let runSeconds = getenv("BENCH_RUNSECONDS").flatMap { Double(String(cString: $0)) } ?? runSeconds
     // Warm-up: caches, page faults, scratch buffers, parked worker threads.
     var calls = 1
     var elapsed = 0.0
@@ -27,17 +25,11 @@ func medianSeconds(runs: Int = 7, runSeconds: Double = 0.02, _ body: () -> Void)
     for _ in 0..<runs {
         times.append(seconds { for _ in 0..<perRun { body() } } / Double(perRun))
     }
-    if getenv("BENCH_MIN") != nil { return times.min()! }
     return times.sorted()[runs / 2]
 }
 
 /// Wall-clock seconds that `body` takes.
 func seconds(_ body: () -> Void) -> Double {
-    if getenv("BENCH_CPU") != nil {
-        var t0 = timespec(), t1 = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0); body(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1)
-        return Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
-    }
     let start = DispatchTime.now().uptimeNanoseconds
     body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

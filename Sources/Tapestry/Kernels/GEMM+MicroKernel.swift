@@ -94,3 +94,17 @@ extension GEMM {
         store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 16)
     }
 }
+
+// Loads and stores of 16 floats at any address (vmovups). Each kernel file has its own
+// fileprivate copy on purpose: the debug build that `swift run` and `swift test` use compiles
+// one file at a time and never inlines a function from another file, even one marked
+// @inline(__always) or @_transparent, so a shared helper would become a call per vector.
+fileprivate extension SIMD16 where Scalar == Float {
+    @inline(__always) init(loading pointer: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD16<Float>.self)
+    }
+}

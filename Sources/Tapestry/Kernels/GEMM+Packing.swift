@@ -55,7 +55,7 @@ extension GEMM {
                     let source = b + (p0 + p) * n + j0
                     let target = panel + p * width
                     if valid == width {
-                        for offset in stride(from: 0, to: width, by: 16) { store(load(source + offset), target + offset) }
+                        for offset in stride(from: 0, to: width, by: 16) { SIMD16(loading: source + offset).store(to: target + offset) }
                     } else {
                         target.update(from: source, count: valid)
                         (target + valid).initialize(repeating: 0, count: width - valid)
@@ -80,5 +80,19 @@ extension GEMM {
                 target[r] = r < rows ? a[element] : 0
             }
         }
+    }
+}
+
+// Loads and stores of 16 floats at any address (vmovups). Each kernel file has its own
+// fileprivate copy on purpose: the debug build that `swift run` and `swift test` use compiles
+// one file at a time and never inlines a function from another file, even one marked
+// @inline(__always) or @_transparent, so a shared helper would become a call per vector.
+fileprivate extension SIMD16 where Scalar == Float {
+    @inline(__always) init(loading pointer: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD16<Float>.self)
     }
 }

@@ -103,35 +103,40 @@ public enum VectorMath {
     /// erf(x) of one Float, bit-identical to a lane of the SIMD16 version.
     public static func erf(_ x: Float) -> Float { erf(SIMD16(repeating: x))[0] }
 
+    // The buffer forms. Each spells out its own loop: a shared helper taking the function as a
+    // closure was merged by the optimizer into one loop calling through a function pointer.
+
     /// y[i] = eˣ⁽ⁱ⁾ for i in 0..<count (x and y may be the same buffer).
     public static func exp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        map(x, into: y, count: count) { exp($0) }
+        let whole = count / 16 * 16
+        for i in stride(from: 0, to: whole, by: 16) { exp(SIMD16(loading: x + i)).store(to: y + i) }
+        if whole < count { storeTail(exp(loadTail(x + whole, count - whole)), y + whole, count - whole) }
     }
 
     /// y[i] = tanh(x[i]) for i in 0..<count (x and y may be the same buffer).
     public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        map(x, into: y, count: count) { tanh($0) }
+        let whole = count / 16 * 16
+        for i in stride(from: 0, to: whole, by: 16) { tanh(SIMD16(loading: x + i)).store(to: y + i) }
+        if whole < count { storeTail(tanh(loadTail(x + whole, count - whole)), y + whole, count - whole) }
     }
 
     /// y[i] = erf(x[i]) for i in 0..<count (x and y may be the same buffer).
     public static func erf(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        map(x, into: y, count: count) { erf($0) }
+        let whole = count / 16 * 16
+        for i in stride(from: 0, to: whole, by: 16) { erf(SIMD16(loading: x + i)).store(to: y + i) }
+        if whole < count { storeTail(erf(loadTail(x + whole, count - whole)), y + whole, count - whole) }
     }
 
-    /// Applies `function` to 16 elements at a time; the last partial group is zero-padded.
-    @inline(__always)
-    static func map(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
-                    _ function: (SIMD16<Float>) -> SIMD16<Float>) {
-        var i = 0
-        while i + 16 <= count {
-            function(SIMD16(loading: x + i)).store(to: y + i)
-            i += 16
-        }
-        guard i < count else { return }
-        var value = SIMD16<Float>()
-        for lane in 0..<(count - i) { value[lane] = x[i + lane] }
-        let result = function(value)
-        for lane in 0..<(count - i) { y[i + lane] = result[lane] }
+    /// The first `count` (< 16) floats at `x`, zero-padded to a SIMD16.
+    static func loadTail(_ x: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
+        var lanes = SIMD16<Float>()
+        for lane in 0..<count { lanes[lane] = x[lane] }
+        return lanes
+    }
+
+    /// Stores the first `count` (< 16) lanes of `lanes` at `y`.
+    static func storeTail(_ lanes: SIMD16<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+        for lane in 0..<count { y[lane] = lanes[lane] }
     }
 
     /// One Horner step with a fused multiply-add: p·x + c.
@@ -151,5 +156,19 @@ public enum VectorMath {
     @usableFromInline @inline(__always)
     static func withSign(_ magnitude: SIMD16<Float>, _ sign: SIMD16<UInt32>) -> SIMD16<Float> {
         unsafeBitCast(unsafeBitCast(magnitude, to: SIMD16<UInt32>.self) | sign, to: SIMD16<Float>.self)
+    }
+}
+
+// Loads and stores of 16 floats at any address (vmovups). Each kernel file has its own
+// fileprivate copy on purpose: the debug build that `swift run` and `swift test` use compiles
+// one file at a time and never inlines a function from another file, even one marked
+// @inline(__always) or @_transparent, so a shared helper would become a call per vector.
+fileprivate extension SIMD16 where Scalar == Float {
+    @inline(__always) init(loading pointer: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD16<Float>.self)
     }
 }
