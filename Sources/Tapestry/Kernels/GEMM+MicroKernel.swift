@@ -1,8 +1,9 @@
 // GEMM+MicroKernel: the two register-tile kernels, the only place where GEMM does arithmetic.
 //
-// A micro-kernel computes a 6-row tile of C from one packed A panel [depth][6] and one packed
-// B panel [depth][width]. For each step p of k it loads one row of the B panel into SIMD16
-// registers, broadcasts the six A values, and does one fused multiply-add per accumulator.
+// A micro-kernel computes a 6-row tile of C from six rows of op(A) and one packed B panel
+// [depth][width]. For each step p of k it loads one row of the B panel into SIMD16 registers,
+// broadcasts the six values op(A)[r, p] (read through two strides, so the same kernel reads A,
+// Aᵀ or a packed edge panel), and does one fused multiply-add per accumulator.
 // The accumulators are named locals so that LLVM keeps every one in a register for the whole
 // loop; C is touched only before (to continue a sum) and after (to store it).
 //
@@ -21,10 +22,10 @@ extension GEMM {
     typealias Vector = SIMD16<Float>
 
     @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> Vector { Vector(loading: pointer) }
+    private static func load(_ pointer: UnsafePointer<Float>) -> Vector { Vector(loading: pointer) }
 
     @inline(__always)
-    static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) { value.store(to: pointer) }
+    private static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) { value.store(to: pointer) }
 
     /// C[r, 0..<16] = (continueSum ? C[r, 0..<16] : 0) + Σ_p A(r, p) · b[p][0..<16] for r in 0..<6,
     /// where A(r, p) = a[r·aRowStride + p·aStep] and `ldc` is the row stride of C.

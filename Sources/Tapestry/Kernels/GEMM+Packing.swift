@@ -1,4 +1,5 @@
-// GEMM+Packing: copy blocks of A and B into the layouts the micro-kernel streams through.
+// GEMM+Packing: copy op(B) (and a partial last panel of op(A)) into the layout the micro-kernel
+// streams through.
 //
 // Packed B is a row of panels, each `width` columns wide (16 or 32), stored [k][width]: the
 // kernel reads one panel row (the 16 or 32 values of op(B)[p, j0..<j0+width]) per step of k
