@@ -54,7 +54,6 @@ while let argument = arguments.popFirst() {
     }
 }
 
-
 for benchCase in cases where selected.isEmpty || selected.contains(benchCase.name) {
     benchCase.run(threadCounts)
 }
