@@ -13,11 +13,12 @@ extension GEMM {
     /// Rows per A panel = rows of C that one micro-kernel call produces.
     static let panelRows = 6
 
-    /// Width of the B panel that starts at column `j0` when full panels are `fullWidth` wide:
-    /// a remainder of at most 16 columns gets a 16-wide panel (served by the 6x16 kernel).
+    /// Width of the B panel that starts at column `j0` when full panels are `fullWidth` wide
+    /// and columns end at `end`: a remainder of at most 16 columns gets a 16-wide panel
+    /// (served by the 6x16 kernel).
     @inline(__always)
-    static func panelWidth(from j0: Int, n: Int, fullWidth: Int) -> Int {
-        n - j0 > 16 ? fullWidth : 16
+    static func panelWidth(from j0: Int, n end: Int, fullWidth: Int) -> Int {
+        end - j0 > 16 ? fullWidth : 16
     }
 
     /// Floats needed to pack `depth` rows of op(B) for all n columns.
@@ -25,16 +26,17 @@ extension GEMM {
         (n + fullWidth - 1) / fullWidth * fullWidth * depth
     }
 
-    /// Packs op(B)[p0..<p0+depth, 0..<n] into panels (panel at column j0 starts at `j0 * depth`).
+    /// Packs op(B)[p0..<p0+depth, columns] into panels; the panel at column j0 starts at
+    /// `(j0 − columns.lowerBound) · depth`.
     ///
     /// op(B) is B stored [k, n], or Bᵀ when `transposed` (B stored [n, k]).
-    static func packB(_ b: UnsafePointer<Float>, transposed: Bool, n: Int, k: Int,
+    static func packB(_ b: UnsafePointer<Float>, transposed: Bool, n: Int, k: Int, columns: Range<Int>,
                       p0: Int, depth: Int, fullWidth: Int, into packed: UnsafeMutablePointer<Float>) {
-        var j0 = 0
-        while j0 < n {
-            let width = panelWidth(from: j0, n: n, fullWidth: fullWidth)
-            let valid = min(width, n - j0)
-            let panel = packed + j0 * depth
+        var j0 = columns.lowerBound
+        while j0 < columns.upperBound {
+            let width = panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth)
+            let valid = min(width, columns.upperBound - j0)
+            let panel = packed + (j0 - columns.lowerBound) * depth
             if transposed {
                 // B stored [n, k]: column j of op(B) is row j of B, contiguous in k.
                 for column in 0..<valid {

@@ -1,7 +1,7 @@
 // GEMM: C (+)= op(A) · op(B) for contiguous row-major matrices, packed and blocked.
 //
 // What it is: the classic Goto/BLIS structure, reduced to what this model needs.
-//   for each block of depth kc along k:        pack op(B)[p0..<p0+kc, all n] into panels
+//   for each block of depth kc along k:        pack op(B)[p0..<p0+kc, columns] into panels
 //     for each block of mc rows of C:
 //       for each B panel (16 or 32 columns):
 //         for each 6-row panel of A:           micro-kernel: one 6x16 or 6x32 tile of C
@@ -10,14 +10,14 @@
 // kernel only broadcasts single A values: op(A)[i, p] = a[i·rowStride + p·step], with
 // (rowStride, step) = (k, 1) for A [m, k] and (1, m) for Aᵀ (A stored [k, m]). Packing A as
 // well cost up to 12% of the time when n = 128 and bought nothing measurable.
-// With threads, the rows of C are split into contiguous ranges of whole 6-row panels; each
-// thread packs its own B into its own scratch buffer, so there is one fork per GEMM and no
-// barrier inside.
+// With threads, C is split into contiguous ranges of whole row panels or whole column panels
+// (see splitsByColumns); each thread packs the part of B it needs into its own scratch buffer,
+// so there is one fork per GEMM and no barrier inside.
 // What it is not: a general BLAS (no strides, no alpha/beta, no aliasing of C with A or B).
 //
 // Determinism: every element of C is one chain of fused multiply-adds over p = 0..<k in order,
 // starting from C (accumulate) or 0; a later depth block continues the chain from the value it
-// stored in C. Thread count, row split, kernel and tile position never change a single bit.
+// stored in C. Thread count, split, kernel and tile position never change a single bit.
 
 #if canImport(Glibc)
 import Glibc
@@ -57,14 +57,35 @@ public enum GEMM {
         let operands = Operands(m: m, n: n, k: k, a: a, transposeA: transposeA, b: b,
                                 transposeB: transposeB, c: c, accumulate: accumulate,
                                 fullWidth: panelWidth)
+        let threads = Threads.count
+        guard threads > 1, m * n * k >= parallelWork else {
+            operands.multiply(rows: 0..<m, columns: 0..<n)
+            return
+        }
         let rowPanels = (m + panelRows - 1) / panelRows
-        if m * n * k >= parallelWork, rowPanels > 1 {
-            Threads.parallelFor(rowPanels) { panels in
-                operands.multiplyRows(panels.lowerBound * panelRows ..< min(panels.upperBound * panelRows, m))
+        let columnPanels = (n + panelWidth - 1) / panelWidth
+        if splitsByColumns(m: m, n: n, columnPanels: columnPanels, threads: threads) {
+            Threads.parallelFor(columnPanels) { panels in
+                operands.multiply(rows: 0..<m,
+                                  columns: panels.lowerBound * panelWidth ..< min(panels.upperBound * panelWidth, n))
             }
         } else {
-            operands.multiplyRows(0..<m)
+            Threads.parallelFor(rowPanels) { panels in
+                operands.multiply(rows: panels.lowerBound * panelRows ..< min(panels.upperBound * panelRows, m),
+                                  columns: 0..<n)
+            }
         }
+    }
+
+    /// Whether threads should split C by columns rather than by rows.
+    ///
+    /// Each thread packs the columns of B it needs and reads its rows of A in place. Split by
+    /// rows, every thread packs all of B (k·n) and reads m/t rows of A; split by columns, it
+    /// packs n/t columns of B and reads all of A (m·k). Packing reads and writes, so columns
+    /// win when m·k < 2·k·n, that is m < 2n (the dW = dYᵀ·X products, where k = B·T is large),
+    /// provided the column panels share out evenly.
+    static func splitsByColumns(m: Int, n: Int, columnPanels: Int, threads: Int) -> Bool {
+        m < 2 * n && (columnPanels % threads == 0 || columnPanels >= 4 * threads)
     }
 
     /// Below this many multiply-adds (about 10 µs on one core) a fork costs more than it saves.
@@ -94,19 +115,20 @@ public enum GEMM {
         var aRowStride: Int { transposeA ? 1 : k }
         var aStep: Int { transposeA ? m : 1 }
 
-        /// Computes rows `rows` of C with the calling thread's scratch buffers.
-        func multiplyRows(_ rows: Range<Int>) {
+        /// Computes C[rows, columns] with the calling thread's scratch buffers. `columns` starts
+        /// at a multiple of the panel width.
+        func multiply(rows: Range<Int>, columns: Range<Int>) {
             let scratch = ScratchBuffers.current
             let depthBlocks = (k + maxBlockDepth - 1) / maxBlockDepth
             let depthBlock = (k + depthBlocks - 1) / depthBlocks           // equal blocks, ≤ maxBlockDepth
-            let packedB = scratch.packedB(count: packedBCount(n: n, depth: depthBlock, fullWidth: fullWidth))
+            let packedB = scratch.packedB(count: packedBCount(n: columns.count, depth: depthBlock, fullWidth: fullWidth))
             let partialPanel = scratch.packedA(count: panelRows * depthBlock)
             let tile = scratch.tile
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - p0)
                 let continueSum = accumulate || p0 > 0
-                packB(b, transposed: transposeB, n: n, k: k, p0: p0, depth: depth,
+                packB(b, transposed: transposeB, n: n, k: k, columns: columns, p0: p0, depth: depth,
                       fullWidth: fullWidth, into: packedB)
                 for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
                     let rowCount = min(blockRows, rows.upperBound - i0)
@@ -115,11 +137,11 @@ public enum GEMM {
                         packPartialPanelA(a, transposed: transposeA, m: m, k: k, i0: i0 + rowCount - partialRows,
                                           rows: partialRows, p0: p0, depth: depth, into: partialPanel)
                     }
-                    var j0 = 0
-                    while j0 < n {
-                        let width = GEMM.panelWidth(from: j0, n: n, fullWidth: fullWidth)
-                        let columns = min(width, n - j0)
-                        let bPanel = packedB + j0 * depth
+                    var j0 = columns.lowerBound
+                    while j0 < columns.upperBound {
+                        let width = GEMM.panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth)
+                        let validColumns = min(width, columns.upperBound - j0)
+                        let bPanel = packedB + (j0 - columns.lowerBound) * depth
                         for r0 in stride(from: 0, to: rowCount, by: panelRows) {
                             let tileRows = min(panelRows, rowCount - r0)
                             let cTile = c + (i0 + r0) * n + j0
@@ -128,18 +150,18 @@ public enum GEMM {
                                                  : UnsafePointer(partialPanel)
                             let rowStride = inPlace ? aRowStride : 1
                             let step = inPlace ? aStep : panelRows
-                            if inPlace && columns == width {
+                            if inPlace && validColumns == width {
                                 runKernel(width: width, depth: depth, a: aPanel, aRowStride: rowStride, aStep: step,
                                           b: bPanel, c: cTile, ldc: n, continueSum: continueSum)
                             } else {
                                 // Edge tile: compute a full tile in scratch, copy back the part inside C.
                                 for r in 0..<tileRows where continueSum {
-                                    (tile + r * width).update(from: cTile + r * n, count: columns)
+                                    (tile + r * width).update(from: cTile + r * n, count: validColumns)
                                 }
                                 runKernel(width: width, depth: depth, a: aPanel, aRowStride: rowStride, aStep: step,
                                           b: bPanel, c: tile, ldc: width, continueSum: continueSum)
                                 for r in 0..<tileRows {
-                                    (cTile + r * n).update(from: tile + r * width, count: columns)
+                                    (cTile + r * n).update(from: tile + r * width, count: validColumns)
                                 }
                             }
                         }
