@@ -28,8 +28,9 @@ let gemmShapes: [GEMMShape] =
     + [GEMMShape(name: "head q·kᵀ", m: 64, n: 64, k: 32, transposeA: false, transposeB: true),
        GEMMShape(name: "head att·v", m: 64, n: 32, k: 64, transposeA: false, transposeB: false)]
 
-func benchGEMM(threadCounts: [Int]) {
-    print("FMA peak, one core: \(format(fmaPeakGFLOPS())) GFLOP/s")
+func benchGEMM(options: BenchOptions) {
+    let threadCounts = options.threadCounts
+    print("FMA peak, one core: \(format(fmaPeakGFLOPS(clock: options.clock))) GFLOP/s")
     print("shape".padding(toLength: 26, withPad: " ", startingAt: 0) + "  m    n    k"
           + threadCounts.map { "   \($0) thr GFLOP/s" }.joined())
     var generator = RandomGenerator(seed: 1)
@@ -43,7 +44,7 @@ func benchGEMM(threadCounts: [Int]) {
         for threads in threadCounts {
             Threads.setCount(threads)
             let time = c.withUnsafeMutableBufferPointer { cBuffer in
-                medianSeconds {
+                medianSeconds(clock: options.clock) {
                     GEMM.multiply(m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA,
                                   b: b.pointer, transposeB: shape.transposeB,
                                   c: cBuffer.baseAddress!, accumulate: false)
@@ -58,10 +59,10 @@ func benchGEMM(threadCounts: [Int]) {
 
 /// FMA throughput of one core: independent SIMD16 chains, no memory traffic. Runs 6 chains
 /// (fills 12 ymm registers with AVX2) and 12 chains (12 zmm with AVX-512) and keeps the best.
-func fmaPeakGFLOPS() -> Double {
+func fmaPeakGFLOPS(clock: TimingClock) -> Double {
     let iterations = 2_000_000
-    let six = medianSeconds(runs: 5) { blackHole(fmaChains6(iterations)) }
-    let twelve = medianSeconds(runs: 5) { blackHole(fmaChains12(iterations)) }
+    let six = medianSeconds(runs: 5, clock: clock) { blackHole(fmaChains6(iterations)) }
+    let twelve = medianSeconds(runs: 5, clock: clock) { blackHole(fmaChains12(iterations)) }
     return max(6 * 32 / six, 12 * 32 / twelve) * Double(iterations) / 1e9
 }
 

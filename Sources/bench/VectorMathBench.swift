@@ -4,7 +4,7 @@
 import Foundation
 import Tapestry
 
-func benchVectorMath(threadCounts _: [Int]) {
+func benchVectorMath(options: BenchOptions) {
     let count = 4096
     var generator = RandomGenerator(seed: 2)
     let input = Tensor.randomNormal([count], std: 3, using: &generator)
@@ -19,7 +19,7 @@ func benchVectorMath(threadCounts _: [Int]) {
     print("function                  G elements/s")
     for (name, function) in functions {
         let time = output.withUnsafeMutableBufferPointer { y in
-            medianSeconds { function(input.pointer, y.baseAddress!, count) }
+            medianSeconds(clock: options.clock) { function(input.pointer, y.baseAddress!, count) }
         }
         print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + format(Double(count) / time / 1e9, decimals: 2, width: 8))
     }

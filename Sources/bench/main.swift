@@ -1,10 +1,12 @@
 // bench: speed measurements of Tapestry's kernels (and later of whole training steps).
 //
-// Usage: swift run -c release bench [CASE ...] [--threads N]
+// Usage: swift run -c release bench [CASE ...] [--threads N] [--cpu-time]
 //   gemm        GFLOP/s of every GEMM shape of the nanoGPT CPU config, plus one core's FMA peak
 //   vectormath  G elements/s of VectorMath's exp, tanh, erf against Foundation's
 // With no CASE every case runs. Without --threads each case runs at 1 and 2 threads.
 // Each figure is the median of several timed runs after a warm-up (see Measure.swift).
+// --cpu-time times with the thread's CPU clock instead of the wall clock, on 1 thread: on a
+// machine shared with other jobs it measures the code while it runs, not the time it waited.
 // This is a program, never a test: timings depend on the machine and its load.
 
 import Tapestry
@@ -19,7 +21,13 @@ import Darwin
 struct BenchCase {
     let name: String
     let summary: String
-    let run: (_ threadCounts: [Int]) -> Void
+    let run: (BenchOptions) -> Void
+}
+
+/// What the command line asked for, handed to every case.
+struct BenchOptions {
+    var threadCounts = [1, 2]
+    var clock = TimingClock.wall
 }
 
 let cases: [BenchCase] = [
@@ -27,12 +35,12 @@ let cases: [BenchCase] = [
     BenchCase(name: "vectormath", summary: "exp, tanh, erf: G elements/s, SIMD16 against Foundation", run: benchVectorMath),
 ]
 
-let usage = "usage: bench [CASE ...] [--threads N]\ncases:\n"
+let usage = "usage: bench [CASE ...] [--threads N] [--cpu-time]\ncases:\n"
     + cases.map { "  \($0.name.padding(toLength: 12, withPad: " ", startingAt: 0))\($0.summary)" }
         .joined(separator: "\n") + "\n"
 
 var selected: [String] = []
-var threadCounts = [1, 2]
+var options = BenchOptions()
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -41,7 +49,9 @@ while let argument = arguments.popFirst() {
             writeToStandardError("bench: --threads needs a positive integer\n" + usage)
             exit(2)
         }
-        threadCounts = [value]
+        options.threadCounts = [value]
+    case "--cpu-time":
+        options.clock = .threadCPU
     case "-h", "--help":
         print(usage, terminator: "")
         exit(0)
@@ -54,6 +64,15 @@ while let argument = arguments.popFirst() {
     }
 }
 
+if options.clock == .threadCPU {
+    // One thread's CPU clock says nothing about the others: CPU time is a 1-thread measure.
+    guard options.threadCounts == [1] || !CommandLine.arguments.contains("--threads") else {
+        writeToStandardError("bench: --cpu-time times one thread; use it without --threads or with --threads 1\n")
+        exit(2)
+    }
+    options.threadCounts = [1]
+}
+
 for benchCase in cases where selected.isEmpty || selected.contains(benchCase.name) {
-    benchCase.run(threadCounts)
+    benchCase.run(options)
 }
