@@ -38,6 +38,12 @@ let package = Package(
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
 
         // MARK: Examples
+        .executableTarget(name: "self-attention", dependencies: ["Tapestry"], path: "Examples/self-attention",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "attention-viewer", dependencies: ["Tapestry"], path: "Examples/attention-viewer",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "positional-encodings", dependencies: ["Tapestry"], path: "Examples/positional-encodings",
+                          exclude: ["README.md"], swiftSettings: fast),
 
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
