@@ -38,6 +38,8 @@ let package = Package(
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
 
         // MARK: Examples
+        .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
+                          exclude: ["README.md"], swiftSettings: fast),
         .executableTarget(name: "self-attention", dependencies: ["Tapestry"], path: "Examples/self-attention",
                           exclude: ["README.md"], swiftSettings: fast),
         .executableTarget(name: "attention-viewer", dependencies: ["Tapestry"], path: "Examples/attention-viewer",
@@ -48,6 +50,9 @@ let package = Package(
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry", "TapestryTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
+        .testTarget(name: "ProgramTests", dependencies: ["TapestryTestSupport"]),
+        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN", "Tapestry", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
