@@ -15,7 +15,7 @@ struct SelfAttentionOptions: Equatable {
     var causal = false
 
     static let usage = """
-        usage: swift run self-attention [--seed N] [--causal]
+        usage: self-attention [--seed N] [--causal]
 
         One attention head computed op by op on a tape, for x [1, 4, 8] and weights drawn from a
         seeded normal distribution: prints Q, K, the scores, the softmax weights (checking that
