@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "TapestryGPT", dependencies: ["Tapestry", "TapestryNN", "TapestryText"], swiftSettings: fast),
 
         // MARK: Programs
+        .executableTarget(name: "train", dependencies: ["TapestryGPT"], swiftSettings: fast),
+        .executableTarget(name: "sample", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
 
         // MARK: Examples
@@ -50,6 +52,8 @@ let package = Package(
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry", "TapestryTestSupport"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
+        .testTarget(name: "TapestryGPTTests", dependencies: ["TapestryGPT", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "ProgramTests", dependencies: ["TapestryTestSupport"]),
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN", "Tapestry", "TapestryTestSupport"],
