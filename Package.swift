@@ -55,7 +55,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryGPTTests", dependencies: ["TapestryGPT", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
-        .testTarget(name: "ProgramTests", dependencies: ["TapestryTestSupport"]),
+        .testTarget(name: "ProgramTests", dependencies: ["Tapestry", "TapestryTestSupport"]),
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN", "Tapestry", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],
