@@ -42,11 +42,11 @@ let package = Package(
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
                           exclude: ["README.md"], swiftSettings: fast),
-        .executableTarget(name: "self-attention", dependencies: ["Tapestry"], path: "Examples/self-attention",
+        .executableTarget(name: "self-attention", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/self-attention",
                           exclude: ["README.md"], swiftSettings: fast),
-        .executableTarget(name: "attention-viewer", dependencies: ["Tapestry"], path: "Examples/attention-viewer",
+        .executableTarget(name: "attention-viewer", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/attention-viewer",
                           exclude: ["README.md"], swiftSettings: fast),
-        .executableTarget(name: "positional-encodings", dependencies: ["Tapestry"], path: "Examples/positional-encodings",
+        .executableTarget(name: "positional-encodings", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/positional-encodings",
                           exclude: ["README.md"], swiftSettings: fast),
 
         // MARK: Tests

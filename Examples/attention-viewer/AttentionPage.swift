@@ -11,7 +11,7 @@
 import Foundation
 
 /// The complete HTML page for `dump`, starting at `layer` and `head`.
-func attentionPage(_ dump: AttentionDump, layer: Int, head: Int) -> String {
+func attentionPage(_ dump: AttentionMaps, layer: Int, head: Int) -> String {
     let options = { (count: Int, selected: Int) in
         (0..<count).map { "<option value=\"\($0)\"\($0 == selected ? " selected=\"selected\"" : "")>\($0)</option>" }.joined()
     }
@@ -57,7 +57,7 @@ func attentionPage(_ dump: AttentionDump, layer: Int, head: Int) -> String {
 /// The weights and labels as JSON: `{"queries", "keys", "causal": [layer][head],
 /// "queryLabels", "keyLabels", "maps": [layer][head][query][key]}`, with `<`, `>` and `&` written as \u escapes so that
 /// neither `</script>` nor `]]>` can appear.
-func pageData(_ dump: AttentionDump) -> String {
+func pageData(_ dump: AttentionMaps) -> String {
     func strings(_ labels: [String]) -> String {
         let encoded = (try? JSONEncoder().encode(labels.map(visibleLabel))) ?? Data("[]".utf8)
         return String(decoding: encoded, as: UTF8.self)

@@ -32,7 +32,7 @@ func headImage(_ rows: [[Float]], masked: (Int, Int) -> Bool = { _, _ in false }
 }
 
 /// Every layer (down) by every head (across) in one SVG document.
-func gridSVG(_ dump: AttentionDump) -> String {
+func gridSVG(_ dump: AttentionMaps) -> String {
     let (queries, keys) = (dump.queryCount, dump.keyCount)
     let cell = max(2, min(16, 192 / max(queries, keys)))            // a panel is at most ~192 px
     let labelled = cell >= 9                                        // room for 1-2 characters

@@ -8,6 +8,7 @@ import Darwin
 #endif
 import Foundation
 import Tapestry
+import TapestryGPT
 
 /// The files written, relative to the output directory.
 enum ViewerFiles {
@@ -19,7 +20,7 @@ enum ViewerFiles {
 /// Runs the viewer and returns what it prints. Throws `UsageError` for a layer or head the
 /// file does not have (exit 2), `DumpError` or `FileError` for a file problem (exit 1).
 func runViewer(_ options: ViewerOptions) throws -> String {
-    let dump = try AttentionDump(path: options.file)
+    let dump = try AttentionMaps(path: options.file)
     guard options.layer < dump.layers.count else {
         throw UsageError("--layer \(options.layer) is out of range: \(dump.path) has layers 0...\(dump.layers.count - 1)")
     }
@@ -39,7 +40,7 @@ func runViewer(_ options: ViewerOptions) throws -> String {
                  + String(format: ", rows sum to 1 within %.1e", Double(worstRowSum))
                  + " (rows: queries, columns: keys)")
     let masked = dump.masked(layer: options.layer, head: options.head)
-    lines.append(terminalHeatmap(rows, queryLabels: dump.queryLabels, keyLabels: dump.keyLabels, color: options.color,
+    lines.append(terminalHeatmap(rows, queryLabels: dump.queryLabels, keyLabels: dump.keyLabels, color: !options.noColor,
                                  masked: masked))
     lines.append("")
 

@@ -7,6 +7,7 @@
 
 import Foundation
 import Tapestry
+import TapestryGPT
 
 do {
     guard let options = try ViewerOptions.parse(Array(CommandLine.arguments.dropFirst()),

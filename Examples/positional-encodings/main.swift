@@ -8,6 +8,7 @@
 
 import Foundation
 import Tapestry
+import TapestryGPT
 
 let options: PositionalOptions
 do {

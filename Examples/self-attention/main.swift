@@ -11,6 +11,7 @@ import Glibc
 import Darwin
 #endif
 import Tapestry
+import TapestryGPT
 
 let options: SelfAttentionOptions
 do {

@@ -1,4 +1,5 @@
-// AttentionDump: the attention maps that `swift run train` writes, read and checked.
+// AttentionMaps: the attention maps that `swift run train` writes (TapestryGPT's AttentionDump),
+// read and checked.
 //
 // The file (format "tapestry-attention", version 1) is a safetensors file with one F32 tensor
 // per layer, `layer.0`, `layer.1`, ..., each [n_head, Tq, Tk]: row i of head h is the softmax
@@ -10,6 +11,8 @@
 //   iteration = the training step, config = the model's JSON config.
 // For a rectangular map the writer may add `query_tokens` and `key_tokens`; without them,
 // `tokens` labels whichever side it has the length of, and positions label the other.
+// Why not `AttentionDump.read` from TapestryGPT: that one serves the trainer's square, causal
+// maps; the viewer also checks the version and the shapes, and reads rectangular maps.
 // What this is not: a general safetensors browser (see the library's SafeTensorsFile).
 
 import Foundation
@@ -22,7 +25,7 @@ struct DumpError: Error, CustomStringConvertible {
 }
 
 /// Every layer's attention weights and the labels of the positions.
-struct AttentionDump {
+struct AttentionMaps {
     /// Where it was read from.
     let path: String
     /// One tensor per layer, each [heads, Tq, Tk].
