@@ -1,11 +1,6 @@
 // What the viewer does once its options are parsed: read the dump, check the layer and head,
 // print the terminal map, write the three picture files.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import Tapestry
 import TapestryGPT
@@ -45,7 +40,8 @@ func runViewer(_ options: ViewerOptions) throws -> String {
     lines.append("")
 
     let directory = options.outputDirectory
-    try makeDirectories(directory)
+    // If the directory cannot be made, the first AtomicFile.write says why, naming the path.
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
     let image = headImage(rows, masked: masked)
     let pngName = ViewerFiles.png(layer: options.layer, head: options.head)
@@ -57,17 +53,4 @@ func runViewer(_ options: ViewerOptions) throws -> String {
     lines.append("wrote \(path(ViewerFiles.grid)) (every layer x head)")
     lines.append("wrote \(path(ViewerFiles.page)) (open it in a browser: pick a layer and head, hover for values)")
     return lines.joined(separator: "\n")
-}
-
-/// Creates `path` and any missing parents, like `mkdir -p`; the error names the system's reason.
-func makeDirectories(_ path: String) throws(FileError) {
-    var prefix = path.hasPrefix("/") ? "/" : ""
-    for component in path.split(separator: "/") {
-        prefix += component + "/"
-        var status = stat()
-        if stat(prefix, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { continue }
-        if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
-            throw FileError(path: path, operation: "write", step: "create directory \(prefix)", reason: String(cString: strerror(errno)))
-        }
-    }
 }

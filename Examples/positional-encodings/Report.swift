@@ -41,7 +41,8 @@ func sinusoidalReport(positions: Int, dimensions: Int, directory: String) throws
     }
     let files = [("sinusoidal.svg", tableMap.svg()), ("sinusoidal-similarity.svg", similarityMap.svg()),
                  ("similarity-by-offset.svg", byOffset.svg())]
-    try makeDirectories(directory)
+    // If the directory cannot be made, the first AtomicFile.write says why, naming the path.
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     for (name, svg) in files {
         let path = (directory as NSString).appendingPathComponent(name)
         try AtomicFile.write(text: svg, to: path)
@@ -93,17 +94,4 @@ func alibiReport(heads: Int = 4, length: Int = 6) -> String {
 /// `text` right-aligned in `width` columns.
 func padded(_ text: String, to width: Int) -> String {
     String(repeating: " ", count: max(0, width - text.count)) + text
-}
-
-/// Creates `path` and any missing parents, like `mkdir -p`; the error names the system's reason.
-func makeDirectories(_ path: String) throws(FileError) {
-    var prefix = path.hasPrefix("/") ? "/" : ""
-    for component in path.split(separator: "/") {
-        prefix += component + "/"
-        var status = stat()
-        if stat(prefix, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { continue }
-        if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
-            throw FileError(path: path, operation: "write", step: "create directory \(prefix)", reason: String(cString: strerror(errno)))
-        }
-    }
 }
