@@ -43,6 +43,12 @@ let package = Package(
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
                           exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "self-attention", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/self-attention",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "attention-viewer", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/attention-viewer",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "positional-encodings", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/positional-encodings",
+                          exclude: ["README.md"], swiftSettings: fast),
 
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
@@ -50,7 +56,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryGPTTests", dependencies: ["TapestryGPT", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
-        .testTarget(name: "ProgramTests", dependencies: ["TapestryTestSupport"]),
+        .testTarget(name: "ProgramTests", dependencies: ["Tapestry", "TapestryTestSupport"]),
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN", "Tapestry", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],
