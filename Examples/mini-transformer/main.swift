@@ -45,7 +45,7 @@ writeToStandardOutput(String(format: "final: test accuracy %.1f%% (%d/%d held-ou
                              result.correct, result.total) + kinds.joined(separator: "  ")
                       + String(format: "  [%.1f s]\n", Date().timeIntervalSince(started)))
 
-let path = URL(fileURLWithPath: options.out).appendingPathComponent("mini-transformer.safetensors").path
+let path = (options.out as NSString).appendingPathComponent("mini-transformer.safetensors")
 do {
     try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
     let metadata = ["format": "tapestry-mini-transformer", "format_version": "1", "task": "sortedness",

@@ -19,7 +19,7 @@ let flags: [Flag<Options>] = [
     .int("d-model", \.dModel, "channels d of every position"),
     .int("heads", \.heads, "attention heads (must divide d-model)"),
     .int("layers", \.layers, "encoder layers, and as many decoder layers"),
-    .int("min-length", \.minLength, "shortest string"),
+    .int("min-length", \.minLength, "shortest string (3 or more, so that some strings are held out)", minimum: 3),
     .int("max-length", \.maxLength, "longest string"),
     .int("eval-interval", \.evalInterval, "steps between test accuracy lines"),
     .int("test-size", \.testSize, "held-out test strings"),
@@ -60,21 +60,23 @@ writeToStandardOutput(String(format: "final: test exact match %.1f%% (%d/%d held
 
 // A few translations, then the attention dump for the probe.
 var showGenerator = RandomGenerator.derived(seed: options.seed, stream: 0x5A0)
-let shown = (0..<3).map { task.string(length: options.maxLength - $0, split: .test, generator: &showGenerator) }
+let shown = (0..<3).map {
+    task.string(length: max(options.minLength, options.maxLength - $0), split: .test, generator: &showGenerator)
+}
 for (source, output) in zip(shown, shown.map { model.greedyDecode([$0], start: ReversalTask.start, end: ReversalTask.end)[0] }) {
     let mark = output == Array(source.reversed()) ? "ok" : "WRONG"
     writeToStandardOutput("  \(ReversalTask.decode(source)) -> \(ReversalTask.decode(output))  \(mark)\n")
 }
 let probe = options.probe.flatMap(ReversalTask.encode) ?? shown[0]
-let path = URL(fileURLWithPath: options.out).appendingPathComponent("cross-attention.safetensors").path
+let path = (options.out as NSString).appendingPathComponent("cross-attention.safetensors")
 do {
     try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
     let produced = try AttentionDump.writeCrossAttention(model: model, source: probe, start: ReversalTask.start,
                                                          end: ReversalTask.end, label: ReversalTask.label,
                                                          iteration: options.steps, to: path)
     writeToStandardOutput("wrote \(path): cross-attention of \(ReversalTask.decode(probe)) -> "
-                          + "\(produced.map(ReversalTask.label).joined(separator: " ")), \(options.layers) layers × "
-                          + "\(options.heads) heads × \(produced.count) × \(probe.count)\n")
+                          + "\(produced.map(ReversalTask.label).joined(separator: " ")) (layer.0..layer.\(options.layers - 1), "
+                          + "each [n_head, Tq, S] = [\(options.heads), \(produced.count), \(probe.count)])\n")
 } catch {
     exitWithError("seq2seq: \(error)", code: 1)
 }

@@ -75,7 +75,8 @@ import TapestryTestSupport
 
     @Test(arguments: [("mini-transformer", ["--bogus"]), ("mini-transformer", ["--steps", "0"]),
                       ("mini-transformer", ["--dropout", "1"]), ("seq2seq", ["--steps"]),
-                      ("seq2seq", ["--heads", "3"]), ("seq2seq", ["--probe", "xyz"]), ("seq2seq", ["extra"])])
+                      ("seq2seq", ["--heads", "3"]), ("seq2seq", ["--probe", "xyz"]), ("seq2seq", ["--min-length", "2"]),
+                      ("seq2seq", ["extra"])])
     func badFlagsExitWithStatus2AndOneLine(program: String, arguments: [String]) {
         let result = runProgram(program, arguments: arguments)
         #expect(result.exitCode == 2)
