@@ -36,6 +36,7 @@ public struct EncoderDecoderConfig: Codable, Equatable, Sendable {
     /// Sizes of every layer.
     public var layer = TransformerLayerConfig(dModel: 64, heads: 4, feedForward: 128, dropout: 0)
 
+    /// A configuration; every default is a small toy size.
     public init(sourceVocabularySize: Int = 16, targetVocabularySize: Int = 16, maxLength: Int = 16,
                 encoderLayers: Int = 2, decoderLayers: Int = 2,
                 layer: TransformerLayerConfig = TransformerLayerConfig(dModel: 64, heads: 4, feedForward: 128, dropout: 0)) {
@@ -67,12 +68,15 @@ public struct EncoderDecoderConfig: Codable, Equatable, Sendable {
 
 /// A transformer encoder–decoder over token ids.
 public final class EncoderDecoder: Module {
+    /// The architecture it was built with.
     public let config: EncoderDecoderConfig
     /// `source_embedding` [Vs, d] and `source_positions` [maxLength, d].
     public let sourceEmbedding: Embedding
+    /// See `sourceEmbedding`.
     public let sourcePositions: Embedding
     /// `target_embedding` [Vt, d] and `target_positions` [maxLength, d].
     public let targetEmbedding: Embedding
+    /// See `targetEmbedding`.
     public let targetPositions: Embedding
     /// `encoder.layers.{i}`.
     public let encoder: TransformerEncoder
@@ -81,6 +85,7 @@ public final class EncoderDecoder: Module {
     /// `head`: d → Vt.
     public let head: Linear
 
+    /// A freshly initialized model: embeddings N(0, 1), layers and head as PyTorch initializes them.
     public init(config: EncoderDecoderConfig, seed: UInt64) {
         precondition(config.problem == nil, "EncoderDecoderConfig: \(config.problem ?? "")")
         self.config = config
@@ -127,6 +132,7 @@ public final class EncoderDecoder: Module {
         public let loss: Variable?
         /// Per decoder layer: causal self-attention [B, nh, T, T] and cross-attention [B, nh, T, S].
         public let selfAttention: [Tensor]
+        /// See `selfAttention`.
         public let crossAttention: [Tensor]
     }
 

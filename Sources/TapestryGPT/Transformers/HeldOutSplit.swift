@@ -11,6 +11,7 @@
 
 /// Assigns a token sequence to the training or the held-out test split, by its content.
 public enum HeldOutSplit {
+    /// The two splits.
     public enum Part: Sendable { case train, test }
 
     /// 64-bit FNV-1a over the tokens (each as 8 little-endian bytes).

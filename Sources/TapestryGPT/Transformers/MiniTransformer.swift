@@ -30,6 +30,7 @@ public struct MiniTransformerConfig: Codable, Equatable, Sendable {
     /// Width of the output (the seed's: 1).
     public var outputs: Int = 1
 
+    /// The seed's configuration by default.
     public init(layer: TransformerLayerConfig = TransformerLayerConfig(), layers: Int = 2, outputs: Int = 1) {
         self.layer = layer
         self.layers = layers
@@ -49,6 +50,7 @@ public struct MiniTransformerConfig: Codable, Equatable, Sendable {
 
 /// Encoder layers, a mean over positions, and a linear head: [B, T, d] → [B, outputs].
 public final class MiniTransformer: Module {
+    /// The architecture it was built with.
     public let config: MiniTransformerConfig
     /// `encoder.layers.{i}`.
     public let encoder: TransformerEncoder

@@ -26,7 +26,9 @@ public final class TransformerDecoderLayer: Module {
     public let feedForward: FeedForward
     /// `\(name).norm1`, `norm2`, `norm3`: after each residual addition.
     public let norm1: LayerNorm
+    /// See `norm1`.
     public let norm2: LayerNorm
+    /// See `norm1`.
     public let norm3: LayerNorm
     let dropout: Float
 
@@ -74,8 +76,10 @@ public final class TransformerDecoderLayer: Module {
 /// A stack of decoder layers, PyTorch's nn.TransformerDecoder without a final norm:
 /// `\(name).layers.{i}`.
 public final class TransformerDecoder: Module {
+    /// The layers, applied in order.
     public let layers: [TransformerDecoderLayer]
 
+    /// `count` layers named `\(name).layers.{i}`.
     public init(name: String, layers count: Int, config: TransformerLayerConfig, generator: inout RandomGenerator) {
         layers = (0..<count).map {
             TransformerDecoderLayer(name: "\(name).layers.\($0)", config: config, generator: &generator)

@@ -56,8 +56,10 @@ public final class TransformerEncoderLayer: Module {
 /// A stack of encoder layers, PyTorch's nn.TransformerEncoder without a final norm:
 /// `\(name).layers.{i}`.
 public final class TransformerEncoder: Module {
+    /// The layers, applied in order.
     public let layers: [TransformerEncoderLayer]
 
+    /// `count` layers named `\(name).layers.{i}`.
     public init(name: String, layers count: Int, config: TransformerLayerConfig, generator: inout RandomGenerator) {
         layers = (0..<count).map {
             TransformerEncoderLayer(name: "\(name).layers.\($0)", config: config, generator: &generator)

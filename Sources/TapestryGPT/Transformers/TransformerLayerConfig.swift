@@ -17,6 +17,7 @@ public struct TransformerLayerConfig: Codable, Equatable, Sendable {
     /// Dropout after attention, inside and after the feed-forward (0 = off).
     public var dropout: Float = 0.1
 
+    /// The seed's sizes by default.
     public init(dModel: Int = 128, heads: Int = 8, feedForward: Int = 256, dropout: Float = 0.1) {
         self.dModel = dModel
         self.heads = heads
