@@ -33,6 +33,11 @@ public enum TextFile {
         if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
             throw .isDirectory(path: path)
         }
+        // A device never ends (/dev/zero, /dev/urandom) or waits for a person (/dev/tty):
+        // reading it "whole" would hang or fill memory. Pipes are fine (`--corpus <(...)`).
+        if fstat(descriptor, &status) == 0, [S_IFCHR, S_IFBLK].contains(status.st_mode & S_IFMT) {
+            throw .unreadable(path: path, reason: "is a device, expected a file")
+        }
         return try readAll(descriptor: descriptor, name: path)
     }
 

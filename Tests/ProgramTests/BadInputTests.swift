@@ -76,6 +76,17 @@ let bpeFile = "tapestry-bpe v1\npretokenizer gpt4\nspecials 0\nmerges 2\n116 104
 
     @Test(arguments: corpusCases) func badCorpus(_ input: BadInput) throws { try input.check() }
 
+    /// A device never ends: reading it whole would hang or fill memory.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/zero")))
+    func deviceInsteadOfAFile() throws {
+        try BadInput(name: "corpus /dev/zero", program: "train", arguments: train(corpus: "/dev/zero"), status: 2,
+                     mentions: ["corpus /dev/zero", "is a device, expected a file"]).check()
+        try BadInput(name: "tokenizer /dev/zero", program: "tokenizer", arguments: ["encode", "--tokenizer", "/dev/zero"],
+                     status: 1, mentions: ["/dev/zero", "is a device, expected a file"]).check()
+        try BadInput(name: "checkpoint /dev/zero", program: "sample", arguments: ["--checkpoint", "/dev/zero"],
+                     status: 2, mentions: ["checkpoint /dev/zero", "not a regular file"]).check()
+    }
+
     static let flagCases: [BadInput] = [
         BadInput(name: "unknown flag", program: "train", arguments: train(["--bogus", "1"]), status: 2,
                  mentions: ["--bogus", "unknown flag"], setup: withCorpus()),
