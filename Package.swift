@@ -33,9 +33,15 @@ let package = Package(
         .target(name: "TapestryNN", dependencies: ["Tapestry"], swiftSettings: fast),
         .target(name: "TapestryText", swiftSettings: fast),
         .target(name: "TapestryGPT", dependencies: ["Tapestry", "TapestryNN", "TapestryText"], swiftSettings: fast),
+        // The course (notebooks-md/): the learner's exercise stubs, the reference solutions kept
+        // apart from them, and the graders that check any implementation handed to them.
+        .target(name: "Exercises", dependencies: ["Tapestry"]),
+        .target(name: "ExerciseSolutions", dependencies: ["Tapestry"]),
+        .target(name: "Grading", dependencies: ["Tapestry"], swiftSettings: fast),
 
         // MARK: Programs
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
+        .executableTarget(name: "grade", dependencies: ["Grading", "Exercises"]),
 
         // MARK: Examples
 
@@ -45,6 +51,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
+        .testTarget(name: "CourseTests", dependencies: ["Tapestry", "TapestryNN", "TapestryText", "TapestryGPT",
+                                                        "Exercises", "ExerciseSolutions", "Grading"]),
     ],
     swiftLanguageModes: [.v6]
 )
