@@ -15,9 +15,11 @@ public final class Parameter {
     /// d(loss)/d(value), accumulated over backward calls until `zeroGrad()`.
     public var grad: Tensor
 
+    /// A parameter holding a private copy of `value`: optimizers write its buffer in place,
+    /// and that must never show through the tensor it was made from.
     public init(_ name: String, _ value: Tensor) {
         self.name = name
-        self.value = value
+        self.value = Tensor(shape: value.shape, storage: value.storage.copy())
         self.grad = Tensor(zeros: value.shape)
     }
 
@@ -35,6 +37,15 @@ public final class Parameter {
 
     /// Number of scalars.
     public var count: Int { value.count }
+
+    /// The value's buffer, for optimizers that update in place. Writing through it skips
+    /// copy-on-write on purpose: Variables made from this parameter earlier in the step share
+    /// the buffer and see the update, as in PyTorch.
+    public var valuePointer: UnsafeMutablePointer<Float> { value.storage.pointer }
+
+    /// The gradient's buffer (the one `Tape.backward` adds into), for gradient clipping and
+    /// optimizers. Writing through it keeps the tape and the parameter on the same buffer.
+    public var gradientPointer: UnsafeMutablePointer<Float> { grad.storage.pointer }
 }
 
 extension Sequence where Element == Parameter {

@@ -17,3 +17,15 @@ public func writeToStandardError(_ text: String) {
         offset += written
     }
 }
+
+/// Writes `text` to standard output (file descriptor 1), unbuffered, so progress lines appear
+/// at once even through a pipe.
+public func writeToStandardOutput(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+        if written <= 0 { return }
+        offset += written
+    }
+}

@@ -1,0 +1,57 @@
+// CausalSelfAttention: nanoGPT's attention block.
+//
+//   qkv = c_attn(x)                          [B, T, 3C]   (q rows, then k, then v)
+//   q, k, v = split(qkv)                      [B, T, C] each; head h owns channels h·hs..<(h+1)·hs
+//   y = softmax(q·kᵀ/√hs + causal mask)·v    per head, heads concatenated back to [B, T, C]
+//   out = c_proj(y)                           [B, T, C]
+//
+// The softmax weights [B, nh, T, T] are returned too: the trainer dumps them for the
+// attention viewer. With a KV cache, k and v of earlier positions are reused and only the new
+// tokens' q, k, v are computed (see KVCache.swift).
+
+import Tapestry
+import TapestryNN
+
+/// Multi-head causal self-attention with a fused q/k/v projection.
+public final class CausalSelfAttention: Module {
+    /// C → 3C, rows q then k then v. Weight [3C, C].
+    public let cAttn: Linear
+    /// C → C output projection. Weight [C, C].
+    public let cProj: Linear
+    let heads: Int
+    let dropout: Float
+
+    public init(name: String, config: GPTConfig, generator: inout RandomGenerator) {
+        let c = config.nEmbd
+        cAttn = Linear(name: "\(name).c_attn", inputFeatures: c, outputFeatures: 3 * c, generator: &generator)
+        cProj = Linear(name: "\(name).c_proj", inputFeatures: c, outputFeatures: c,
+                       weightStd: 0.02 / Float(2 * config.nLayer).squareRoot(), generator: &generator)
+        heads = config.nHead
+        dropout = config.dropout
+    }
+
+    public var parameters: [Parameter] { cAttn.parameters + cProj.parameters }
+
+    /// x [B, T, C] → ([B, T, C], attention weights [B, nh, T, Tk]).
+    /// With `cache`, keys/values of earlier positions are prepended (Tk = cached + T).
+    public func callAsFunction(_ x: Variable, cache: KVCache.Layer? = nil,
+                               context: inout ForwardContext) -> (Variable, Tensor) {
+        let c = x.shape[x.rank - 1]
+        let qkv = cAttn(x)                                             // [B, T, 3C]
+        let parts = qkv.split(axis: -1, sizes: [c, c, c])              // q, k, v: [B, T, C]
+        var key = parts[1], value = parts[2]
+        if let cache {
+            key = cache.append(keys: key)                              // [B, Tk, C]
+            value = cache.append(values: value)
+        }
+        let (y, weights) = Variable.scaledDotProductAttention(
+            query: parts[0], key: key, value: value, heads: heads, causal: true)   // [B, T, C]
+        let out = cProj(y)                                             // [B, T, C]
+        return (context.dropout(out, probability: dropout), weights)
+    }
+}
+
+extension Variable {
+    /// Number of dimensions.
+    var rank: Int { shape.count }
+}

@@ -1,0 +1,26 @@
+// ForwardContext: what a forward pass needs besides its inputs: training or evaluation
+// mode, and the random stream for dropout masks.
+
+import Tapestry
+
+/// Mode and randomness of one forward pass.
+public struct ForwardContext {
+    /// True while training: dropout is active. False for evaluation and sampling.
+    public var training: Bool
+    /// Source of dropout masks. Derive it from (seed, step) so a resumed run draws the same masks.
+    public var generator: RandomGenerator
+
+    public init(training: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {
+        self.training = training
+        self.generator = generator
+    }
+
+    /// Evaluation: no dropout.
+    public static var evaluation: ForwardContext { ForwardContext(training: false) }
+
+    /// `x` with inverted dropout applied when training and `probability > 0`, else `x` itself.
+    public mutating func dropout(_ x: Variable, probability: Float) -> Variable {
+        guard training, probability > 0 else { return x }
+        return x.dropout(probability: probability, training: true, generator: &generator)
+    }
+}

@@ -1,0 +1,104 @@
+// GPT: nanoGPT's decoder-only transformer, built from the blocks in this folder.
+//
+//   x = wte[ids] + wpe[positions]            [B, T, C]   token + learned position embeddings
+//   x = block_i(x)  for i in 0..<n_layer     [B, T, C]
+//   logits = ln_f(x) · wteᵀ                  [B, T, V]   head tied to the token embedding
+//   loss = mean cross-entropy(logits, targets)
+//
+// Weight tying: `wte` is used twice (lookup at the bottom, projection at the top), so its
+// gradient is the sum of both uses; the tape adds them (fan-out).
+// Parameter names are exactly nanoGPT's state_dict keys; Linear weights are [out, in].
+
+import Tapestry
+import TapestryNN
+
+/// A GPT language model with nanoGPT's architecture, parameter names and initialization.
+public final class GPT: Module {
+    public let config: GPTConfig
+    /// Token embedding `transformer.wte.weight` [V, C], also the output head.
+    public let wte: Embedding
+    /// Position embedding `transformer.wpe.weight` [blockSize, C].
+    public let wpe: Embedding
+    /// `transformer.h.{i}`.
+    public let blocks: [Block]
+    /// Final LayerNorm `transformer.ln_f`.
+    public let lnF: LayerNorm
+
+    /// A freshly initialized model: N(0, 0.02) weights and embeddings, zero biases,
+    /// `c_proj` weights N(0, 0.02/√(2·n_layer)), LayerNorm weight 1 and bias 0.
+    public init(config: GPTConfig, seed: UInt64) {
+        precondition(config.problem == nil, "GPTConfig: \(config.problem ?? "")")
+        self.config = config
+        var generator = RandomGenerator(seed: seed)
+        wte = Embedding(name: "transformer.wte", count: config.vocabSize, dimensions: config.nEmbd,
+                        generator: &generator)
+        wpe = Embedding(name: "transformer.wpe", count: config.blockSize, dimensions: config.nEmbd,
+                        generator: &generator)
+        var blocks: [Block] = []
+        for i in 0..<config.nLayer {
+            blocks.append(Block(name: "transformer.h.\(i)", config: config, generator: &generator))
+        }
+        self.blocks = blocks
+        lnF = LayerNorm(name: "transformer.ln_f", features: config.nEmbd)
+    }
+
+    /// Every parameter, in nanoGPT's state_dict order.
+    public var parameters: [Parameter] {
+        wte.parameters + wpe.parameters + blocks.flatMap(\.parameters) + lnF.parameters
+    }
+
+    /// Parameters by dotted name.
+    public var namedParameters: [String: Parameter] {
+        Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
+    }
+
+    /// What a forward pass returns.
+    public struct Output {
+        /// [B, T, V] unnormalized next-token scores.
+        public let logits: Variable
+        /// Mean cross-entropy when targets were given (shape []).
+        public let loss: Variable?
+        /// Softmax attention weights of each layer, [B, nh, T, Tk].
+        public let attention: [Tensor]
+    }
+
+    /// Runs the model on `ids` (B·T token ids, row-major [B, T]).
+    ///
+    /// - targets: B·T next-token ids; when given, `loss` is their mean cross-entropy.
+    /// - cache: a KV cache for generation; positions then continue after the cached ones.
+    public func callAsFunction(_ ids: [Int], batch: Int, time: Int, targets: [Int]? = nil,
+                               tape: Tape, context: inout ForwardContext,
+                               cache: KVCache? = nil) -> Output {
+        let start = cache?.length ?? 0
+        precondition(ids.count == batch * time, "GPT: \(ids.count) ids for batch \(batch) × time \(time)")
+        precondition(start + time <= config.blockSize,
+                     "GPT: sequence of \(start + time) tokens exceeds block_size \(config.blockSize)")
+        let tokens = wte(ids, shape: [batch, time], tape: tape)                  // [B, T, C]
+        let positions = wpe(Array(start..<(start + time)), shape: [time], tape: tape)   // [T, C]
+        var x = context.dropout(tokens + positions, probability: config.dropout)  // [B, T, C]
+        var attention: [Tensor] = []
+        for (i, block) in blocks.enumerated() {
+            let (next, weights) = block(x, cache: cache?.layers[i], context: &context)
+            x = next                                                              // [B, T, C]
+            attention.append(weights)                                             // [B, nh, T, Tk]
+        }
+        cache?.length += time
+        let head = tape.parameter(wte.weight)                                     // [V, C]
+        let logits = lnF(x).linear(weight: head, bias: nil)                       // [B, T, V]
+        let loss = targets.map { logits.crossEntropy(targets: $0) }
+        return Output(logits: logits, loss: loss, attention: attention)
+    }
+
+    /// Total number of parameters (the tied head counted once).
+    public var parameterCount: Int { parameters.scalarCount }
+
+    /// nanoGPT's "number of parameters": all but the position embedding.
+    public var nonEmbeddingParameterCount: Int { parameterCount - wpe.weight.count }
+
+    /// Training FLOPs per token, nanoGPT's estimate: 6N + 12·L·H·Q·T
+    /// (N non-embedding parameters, L layers, H heads, Q head size, T block size).
+    public func flopsPerToken(time: Int) -> Double {
+        let n = Double(nonEmbeddingParameterCount)
+        return 6 * n + 12 * Double(config.nLayer * config.nHead * config.headSize * time)
+    }
+}

@@ -1,1 +1,0 @@
-// TapestryGPT: the GPT. (filled in below)

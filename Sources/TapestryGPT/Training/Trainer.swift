@@ -1,0 +1,129 @@
+// Trainer: the training loop, nanoGPT's train.py in one readable class.
+//
+// One optimizer step:
+//   lr = schedule(iteration)                       warmup, then cosine decay
+//   for each micro-batch:                          gradient accumulation
+//       loss = model(x, y) / gradAccum              forward, recorded on the tape
+//       tape.backward(loss); tape.reset()           gradients add into the parameters
+//   clip the global gradient norm to gradClip
+//   AdamW step with lr; zero the gradients
+//
+// Determinism: batches come from one seeded generator whose state is saved in the train
+// state; dropout and evaluation batches come from generators derived from (seed, step), so
+// they never shift the batch stream. Same seed and config → bit-identical losses.
+
+import Tapestry
+import TapestryNN
+
+/// Trains a GPT according to a `TrainConfig`, step by step.
+public final class Trainer {
+    public let config: TrainConfig
+    public let data: TrainingData
+    public let model: GPT
+    public let optimizer: AdamW
+    public let schedule: LearningRateSchedule
+    /// Source of training batches; its state is part of the train state (exact resume).
+    public internal(set) var batchGenerator: RandomGenerator
+    /// Optimizer steps taken so far.
+    public internal(set) var iteration = 0
+    /// The batch used for every step with `--overfit-batch`.
+    var fixedBatch: Batch?
+    let tape = Tape()
+
+    /// A fresh model and optimizer for `config` on `data`.
+    public init(config: TrainConfig, data: TrainingData) {
+        var modelConfig = config.model
+        modelConfig.vocabSize = data.tokenizer.vocabularySize
+        self.config = config
+        self.data = data
+        self.model = GPT(config: modelConfig, seed: config.seed)
+        self.optimizer = AdamW(parameters: model.parameters, learningRate: config.learningRate,
+                               beta1: config.beta1, beta2: config.beta2, epsilon: 1e-8,
+                               weightDecay: config.weightDecay)
+        self.schedule = LearningRateSchedule(warmupIterations: config.warmupIters,
+                                             decayIterations: config.lrDecayIters,
+                                             maxLearningRate: config.learningRate,
+                                             minLearningRate: config.minLearningRate)
+        self.batchGenerator = RandomGenerator(seed: config.seed &+ 1)
+    }
+
+    /// Tokens processed per optimizer step.
+    public var tokensPerStep: Int { config.batchSize * config.model.blockSize * config.gradAccum }
+
+    /// The next training batch (always the same one with `--overfit-batch`).
+    func nextBatch() -> Batch {
+        if config.overfitBatch, let fixedBatch { return fixedBatch }
+        let batch = Batch.sample(from: data.train, batchSize: config.batchSize,
+                                 time: config.model.blockSize, generator: &batchGenerator)
+        if config.overfitBatch { fixedBatch = batch }
+        return batch
+    }
+
+    /// One optimizer step. Returns the mean loss over its micro-batches and the gradient norm
+    /// before clipping. Throws when the loss or a gradient is not finite.
+    public func step() throws -> (loss: Float, gradientNorm: Float) {
+        let learningRate = schedule(iteration)
+        var lossSum: Float = 0
+        for micro in 0..<config.gradAccum {
+            let batch = nextBatch()
+            var context = ForwardContext(training: true, generator: RandomGenerator.derived(
+                seed: config.seed, stream: UInt64(iteration * config.gradAccum + micro)))
+            let output = model(batch.inputs, batch: batch.batchSize, time: batch.time,
+                               targets: batch.targets, tape: tape, context: &context)
+            let loss = output.loss!
+            lossSum += loss.value.item
+            // Each micro-batch contributes loss / gradAccum, so the sum is the mean loss.
+            tape.backward(loss, seed: Tensor(1 / Float(config.gradAccum)))
+            tape.reset()
+        }
+        let meanLoss = lossSum / Float(config.gradAccum)
+        guard meanLoss.isFinite else {
+            throw TrainError(nonFiniteMessage(what: "loss is \(meanLoss)"))
+        }
+        let norm = config.gradClip > 0
+            ? clipGradientNorm(model.parameters, maxNorm: config.gradClip)
+            : clipGradientNorm(model.parameters, maxNorm: .infinity)
+        guard norm.isFinite else {
+            throw TrainError(nonFiniteMessage(what: "gradient norm is \(norm)"))
+        }
+        optimizer.step(learningRate: learningRate)
+        optimizer.zeroGrad()
+        iteration += 1
+        return (meanLoss, norm)
+    }
+
+    /// Names the step and the first parameter whose gradient or value is not finite.
+    func nonFiniteMessage(what: String) -> String {
+        let culprit = model.parameters.first { p in
+            p.grad.scalars.contains { !$0.isFinite } || p.value.scalars.contains { !$0.isFinite }
+        }
+        let tensor = culprit.map { "first non-finite tensor: \($0.name)" } ?? "all parameters finite"
+        return "training diverged at step \(iteration): \(what) (\(tensor)); try a lower --lr"
+    }
+
+    /// Mean loss over `config.evalIters` batches of each split, without recording.
+    /// Batches come from a generator derived from (seed, iteration), so an estimate never
+    /// changes the training batch stream.
+    public func estimateLoss() -> (train: Float, val: Float) {
+        func mean(_ tokens: [Int], stream: UInt64, fixed: Batch?) -> Float {
+            var generator = RandomGenerator.derived(seed: config.seed ^ 0xE7A1, stream: stream)
+            var total: Double = 0
+            for _ in 0..<config.evalIters {
+                let batch = fixed ?? Batch.sample(from: tokens, batchSize: config.batchSize,
+                                                  time: config.model.blockSize, generator: &generator)
+                var context = ForwardContext.evaluation
+                let loss = tape.withoutGrad {
+                    model(batch.inputs, batch: batch.batchSize, time: batch.time, targets: batch.targets,
+                          tape: tape, context: &context).loss!.value.item
+                }
+                tape.reset()
+                total += Double(loss)
+            }
+            return Float(total / Double(config.evalIters))
+        }
+        // With --overfit-batch the "train" loss is measured on the one batch being memorized.
+        let trainFixed = config.overfitBatch ? nextBatch() : nil
+        return (mean(data.train, stream: UInt64(iteration) * 2, fixed: trainFixed),
+                mean(data.val, stream: UInt64(iteration) * 2 + 1, fixed: nil))
+    }
+}

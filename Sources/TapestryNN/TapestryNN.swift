@@ -1,1 +1,0 @@
-// TapestryNN: modules and optimizers. (filled in below)
