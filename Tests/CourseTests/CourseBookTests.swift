@@ -104,7 +104,8 @@ import Testing
             }
             for block in LessonBook.codeBlocks(in: text) { if let region = block.region { usedRegions.insert(region) } }
         }
-        for match in testSources.matches(of: /\/\/ lesson: ([\w.-]+) begin/) {
+        for line in testSources.components(separatedBy: "\n") {
+            guard let match = line.trimmingCharacters(in: .whitespaces).wholeMatch(of: /\/\/ lesson: ([\w.-]+) begin/) else { continue }
             #expect(usedRegions.contains(String(match.1)), "region \(match.1) is shown by no lesson")
         }
     }
