@@ -68,7 +68,7 @@ import Testing
                 let url = LessonBook.notebooks.appendingPathComponent(path).standardized
                 #expect(FileManager.default.fileExists(atPath: url.path), "\(name) links \(target), which does not exist")
                 // A source file a lesson explains names that lesson in its `// Lesson:` line.
-                if name != "README.md", path.hasPrefix("../Sources/"), path.hasSuffix(".swift") {
+                if name != "README.md", path.hasPrefix("../Sources/") || path.hasPrefix("../Examples/"), path.hasSuffix(".swift") {
                     let source = LessonBook.read(url)
                     #expect(source.contains("notebooks-md/\(name)"),
                             "\(path) does not link back to its lesson: add `// Lesson: notebooks-md/\(name)` near its top")
@@ -78,15 +78,17 @@ import Testing
     }
 
     @Test func backLinksInSourcesPointToLessonsThatExist() throws {
-        let sources = LessonBook.root.appendingPathComponent("Sources")
-        let enumerator = try #require(FileManager.default.enumerator(atPath: sources.path))
         var backLinks = 0
-        for case let path as String in enumerator where path.hasSuffix(".swift") {
-            let text = LessonBook.read(sources.appendingPathComponent(path))
-            for line in text.components(separatedBy: "\n") where line.hasPrefix("// Lesson:") {
-                backLinks += 1
-                for match in line.matches(of: /notebooks-md\/([\w.-]+\.md)/) {
-                    #expect(lessons.contains(String(match.1)), "Sources/\(path) links notebooks-md/\(match.1), which does not exist")
+        for folder in ["Sources", "Examples"] {
+            let root = LessonBook.root.appendingPathComponent(folder)
+            let enumerator = try #require(FileManager.default.enumerator(atPath: root.path))
+            for case let path as String in enumerator where path.hasSuffix(".swift") {
+                let text = LessonBook.read(root.appendingPathComponent(path))
+                for line in text.components(separatedBy: "\n") where line.hasPrefix("// Lesson:") {
+                    backLinks += 1
+                    for match in line.matches(of: /notebooks-md\/([\w.-]+\.md)/) {
+                        #expect(lessons.contains(String(match.1)), "\(folder)/\(path) links notebooks-md/\(match.1), which does not exist")
+                    }
                 }
             }
         }
