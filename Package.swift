@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "CourseTests", dependencies: ["Tapestry", "TapestryNN", "TapestryText", "TapestryGPT",
-                                                        "Exercises", "ExerciseSolutions", "Grading"]),
+                                                        "Exercises", "ExerciseSolutions", "Grading", "TapestryTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,7 @@
 
 import Exercises
 import Grading
+import TapestryTestSupport
 import Testing
 
 @Suite struct GraderTests {
@@ -87,5 +88,27 @@ import Testing
         lines = []
         #expect(GradeProgram.run(arguments: ["1"], implementations: CourseImplementations.reference) { lines.append($0) } == 0)
         #expect(lines.count == 1, "lesson 1 must not also select 10.x, 11.x, 12.x: \(lines)")
+    }
+}
+
+/// The built `grade` program itself: wired to the learner's target, with the documented exit
+/// statuses. (It is run on whatever Sources/Exercises holds, so only the shape of its output is
+/// checked, never whether an exercise passes.)
+@Suite struct GradeProgramTests {
+    @Test func listsEveryExercise() {
+        let result = runProgram("grade", arguments: ["--list"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2 * Catalog.exercises.count)
+        #expect(lines.first?.hasPrefix("1.1   BPE merge step") == true)
+    }
+
+    @Test func gradesOneExerciseAndRejectsAnUnknownOne() {
+        let one = runProgram("grade", arguments: ["5.1"])
+        #expect(one.exitCode == 0 || one.exitCode == 1, "\(one.stderr)")
+        #expect(one.stdout.hasPrefix("PASS 5.1 stable softmax") || one.stdout.hasPrefix("FAIL 5.1 stable softmax"), "\(one.stdout)")
+        let unknown = runProgram("grade", arguments: ["99.9"])
+        #expect(unknown.exitCode == 2)
+        #expect(unknown.stdout.hasPrefix("grade: unknown exercise \"99.9\""))
     }
 }
