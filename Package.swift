@@ -42,6 +42,14 @@ let package = Package(
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
                           exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "tape-step", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/tape-step",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "sampling-explorer", dependencies: ["Tapestry", "TapestryGPT"],
+                          path: "Examples/sampling-explorer", exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "kv-cache", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/kv-cache",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "quantize", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"],
+                          path: "Examples/quantize", exclude: ["README.md"], swiftSettings: fast),
 
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),
