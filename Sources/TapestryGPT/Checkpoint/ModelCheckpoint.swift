@@ -5,6 +5,8 @@
 //   format "tapestry-gpt", format_version "1", config (GPTConfig as JSON),
 //   tokenizer (the serialized tokenizer), iteration, val_loss,
 //   and nanoGPT-style n_layer/n_head/n_embd/block_size/vocab_size strings.
+// `load` also reads int8-quantized checkpoints (metadata `quantization`), dequantizing them
+// (QuantizedCheckpoint.swift).
 
 import Foundation
 import Tapestry
@@ -42,9 +44,10 @@ public enum ModelCheckpoint {
         public var iteration: Int { Int(metadata["iteration"] ?? "") ?? 0 }
     }
 
-    /// Reads a checkpoint written by `save`, checking its format, version, config and every tensor.
+    /// Reads a checkpoint written by `save` (or by `Int8Quantization.save`, dequantized), checking
+    /// its format, version, config and every tensor.
     public static func load(path: String) throws -> Loaded {
-        let file = try readSafeTensors(path)
+        let file = try readModelTensors(path)
         let metadata = file.metadata
         try checkFormat(metadata, expected: format, path: path)
         guard let configText = metadata["config"],
