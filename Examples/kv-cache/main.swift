@@ -30,6 +30,9 @@ do {
 } catch { fail(error) }
 
 let loaded: ModelCheckpoint.Loaded
+if !FileManager.default.fileExists(atPath: options.checkpoint) {
+    exitWithError("kv-cache: \(options.checkpoint): file not found (make one with: swift run train)", code: 2)
+}
 do { loaded = try ModelCheckpoint.load(path: options.checkpoint) } catch { fail(error) }
 let model = loaded.model
 let config = model.config

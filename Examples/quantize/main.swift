@@ -32,6 +32,9 @@ do {
 // MARK: - Quantize, write, read back
 
 let original: ModelCheckpoint.Loaded
+if !FileManager.default.fileExists(atPath: options.checkpoint) {
+    exitWithError("quantize: \(options.checkpoint): file not found (make one with: swift run train)", code: 2)
+}
 do { original = try ModelCheckpoint.load(path: options.checkpoint) } catch { fail(error) }
 if original.metadata["quantization"] != nil {
     exitWithError("quantize: \(options.checkpoint) is already quantized; pass the float32 checkpoint", code: 2)
