@@ -78,18 +78,21 @@ struct RawSafeTensors {
     }
 }
 
-/// Every number in `text` (decimals like -0.1234 or 6.89e-05, integers, nan, inf), skipping
-/// slot and node ids such as %6 and #2.
-func numbers(in text: some StringProtocol) -> [Float] {
-    let pattern = try! NSRegularExpression(pattern: "(?<![A-Za-z0-9%#.])-?(?:\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?|inf|nan)(?![A-Za-z0-9.])")
-    let string = String(text)
-    return pattern.matches(in: string, range: NSRange(string.startIndex..., in: string)).compactMap { match in
-        Range(match.range, in: string).flatMap { Float(string[$0]) }
+/// Reading the examples' printed output.
+enum Printed {
+    /// Every number in `text` (decimals like -0.1234 or 6.89e-05, integers, nan, inf), skipping
+    /// slot and node ids such as %6 and #2.
+    static func numbers(in text: some StringProtocol) -> [Float] {
+        let pattern = try! NSRegularExpression(pattern: "(?<![A-Za-z0-9%#.])-?(?:\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?|inf|nan)(?![A-Za-z0-9.])")
+        let string = String(text)
+        return pattern.matches(in: string, range: NSRange(string.startIndex..., in: string)).compactMap { match in
+            Range(match.range, in: string).flatMap { Float(string[$0]) }
+        }
     }
-}
 
-/// The first line of `output` that starts with `prefix` after its leading spaces, without
-/// those spaces; "" if there is none.
-func line(startingWith prefix: String, in output: String) -> String {
-    output.split(separator: "\n").map { String($0.drop { $0 == " " }) }.first { $0.hasPrefix(prefix) } ?? ""
+    /// The first line of `output` that starts with `prefix` after its leading spaces, without
+    /// those spaces; "" if there is none.
+    static func line(startingWith prefix: String, in output: String) -> String {
+        output.split(separator: "\n").map { String($0.drop { $0 == " " }) }.first { $0.hasPrefix(prefix) } ?? ""
+    }
 }

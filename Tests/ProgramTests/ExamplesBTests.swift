@@ -21,21 +21,21 @@ import TapestryTestSupport
         #expect(visited == ["add", "multiplyScalar", "sqrt", "sum", "squared", "crossEntropy", "linear", "tanh", "linear"])
 
         // loss = crossEntropy + 0.01·√(Σ W2²), recomputed from the printed W2 and cross-entropy.
-        let w2 = numbers(in: line(startingWith: "%2   leaf W2", in: out).dropFirst(52))
-        let crossEntropy = try #require(numbers(in: line(startingWith: "%7   #3 crossEntropy", in: out).dropFirst(52)).last)
-        let loss = try #require(numbers(in: line(startingWith: "loss =", in: out)).first)
+        let w2 = Printed.numbers(in: Printed.line(startingWith: "%2   leaf W2", in: out).dropFirst(52))
+        let crossEntropy = try #require(Printed.numbers(in: Printed.line(startingWith: "%7   #3 crossEntropy", in: out).dropFirst(52)).last)
+        let loss = try #require(Printed.numbers(in: Printed.line(startingWith: "loss =", in: out)).first)
         #expect(w2.count == 8)
         #expect(abs(loss - (crossEntropy + 0.01 * w2.map { $0 * $0 }.reduce(0, +).squareRoot())) < 2e-4)
 
         // crossEntropy's contribution to the logits is softmax(logits) − onehot(1).
-        let logits = numbers(in: line(startingWith: "%6   #2 linear", in: out).dropFirst(52))
-        let contribution = numbers(in: line(startingWith: "into %6", in: out).dropFirst(10))
+        let logits = Printed.numbers(in: Printed.line(startingWith: "%6   #2 linear", in: out).dropFirst(52))
+        let contribution = Printed.numbers(in: Printed.line(startingWith: "into %6", in: out).dropFirst(10))
         #expect(logits.count == 2 && contribution.count == 2)
         let p1 = 1 / (1 + exp(logits[0] - logits[1]))
         #expect(abs(contribution[0] - (1 - p1)) < 1e-3 && abs(contribution[1] - (p1 - 1)) < 1e-3)
 
         #expect(out.contains("dL/dW2 = ") && out.contains("(fan-out: used 2 times, the contributions add)"))
-        #expect(line(startingWith: "finite differences", in: out).hasSuffix(": agree"))
+        #expect(Printed.line(startingWith: "finite differences", in: out).hasSuffix(": agree"))
         #expect(!out.contains("── break") && !out.contains("tape-step>"))
 
         // The DOT file: 4 leaves, 9 ops, 1 constant, an edge per op input (14), all declared.
@@ -63,8 +63,8 @@ import TapestryTestSupport
         #expect(out.components(separatedBy: "── break at").count == 2)
         #expect(out.contains("── break at #6 sqrt: first NaN/Inf gradient"))
         #expect(out.contains("first non-finite gradient: #6 sqrt"))
-        #expect(line(startingWith: "dL/dW2 =", in: out).contains("nan"))
-        #expect(line(startingWith: "finite differences", in: out).hasSuffix("DISAGREE"))
+        #expect(Printed.line(startingWith: "dL/dW2 =", in: out).contains("nan"))
+        #expect(Printed.line(startingWith: "finite differences", in: out).hasSuffix("DISAGREE"))
     }
 
     @Test func promptCommandsStepBreakAndQuit() {
@@ -137,7 +137,7 @@ import TapestryTestSupport
             #expect(rows.map { $0.p[1] } == [1] + [Float](repeating: 0, count: 9))
         }
         let limit = result.stdout.split(separator: "\n").filter { $0.contains("top-1 probability") }
-            .compactMap { numbers(in: $0).last }
+            .compactMap { Printed.numbers(in: $0).last }
         #expect(limit.count == 6 && zip(limit, limit.dropFirst()).allSatisfy { $0 <= $1 })   // T ↓ sharpens
         #expect(result.stdout.contains("identical: yes (4 tokens)"))
     }
@@ -209,14 +209,14 @@ import TapestryTestSupport
         #expect(quantized.metadata["tokenizer"] == original.metadata["tokenizer"])
 
         let out = result.stdout
-        let printedWorst = try #require(numbers(in: line(startingWith: "max absolute weight error:", in: out)).first)
+        let printedWorst = try #require(Printed.numbers(in: Printed.line(startingWith: "max absolute weight error:", in: out)).first)
         #expect(abs(printedWorst - worst) <= worst * 1e-2)
-        let sizes = numbers(in: line(startingWith: "file size:", in: out))
+        let sizes = Printed.numbers(in: Printed.line(startingWith: "file size:", in: out))
         let actual = try [checkpoint, output].map {
             (try FileManager.default.attributesOfItem(atPath: $0)[.size] as? NSNumber)?.intValue ?? -1
         }
         #expect(sizes.count == 3 && Int(sizes[0]) == actual[0] && Int(sizes[1]) == actual[1] && sizes[2] < 0.5)
-        let losses = numbers(in: line(startingWith: "val loss on the same", in: out)).suffix(3)
+        let losses = Printed.numbers(in: Printed.line(startingWith: "val loss on the same", in: out)).suffix(3)
         #expect(losses.count == 3 && losses.allSatisfy(\.isFinite))
         #expect(abs(losses[losses.startIndex + 1] - losses[losses.startIndex]) < 0.05)
 
