@@ -42,11 +42,11 @@ catch { fail(TrainError("--text: \(error) (give text in the checkpoint's alphabe
 if source.isEmpty { fail(TrainError("--text: the text is empty", exitCode: 2)) }
 let text = Array(repeatElement(source, count: config.blockSize / source.count + 1).joined())
 
+if config.blockSize < 2 { fail(TrainError("block_size \(config.blockSize) is too small: n/2 must be at least 1", exitCode: 2)) }
 var lengths: [Int] = []
 var length = 8
 while length < config.blockSize { lengths.append(length); length *= 2 }
 lengths.append(config.blockSize)
-if config.blockSize < 2 { fail(TrainError("block_size \(config.blockSize) is too small: n/2 must be at least 1", exitCode: 2)) }
 
 print("kv-cache: \(options.checkpoint) (\(config.nLayer) layers, \(config.nHead) heads, n_embd \(config.nEmbd), "
     + "block_size \(config.blockSize), \(model.nonEmbeddingParameterCount) parameters without wpe)")

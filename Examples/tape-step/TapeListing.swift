@@ -4,6 +4,7 @@
 // slots; each recorded op #n writes one new slot. A constant (the input x) has no slot: it
 // never receives a gradient. That is all `Tape.entries` needs to print the whole graph.
 
+import Foundation
 import Tapestry
 
 /// Number and tensor previews short enough for one line.
@@ -41,8 +42,6 @@ enum Preview {
         String(format: format, Double(x))
     }
 }
-
-import Foundation
 
 /// Prints and draws a recorded tape. `names` maps leaf slots to their names.
 struct TapeListing {
@@ -107,7 +106,7 @@ struct TapeListing {
                 if input >= 0 {
                     edges.append("  s\(input) -> s\(entry.outputSlot);")
                 } else {
-                    // Constants have no slot: draw one dashed box per use.
+                    // Constants have no slot: draw one dashed box per use (this graph has one, x).
                     let (name, value) = constants.first ?? ("const", Tensor(0))
                     out.append("  c\(constantIndex) [shape=box, style=dashed, label=\(quoted("const \(name) \(value.shape)\nvalue \(Preview.tensor(value, limit: 8))"))];")
                     edges.append("  c\(constantIndex) -> s\(entry.outputSlot);")
