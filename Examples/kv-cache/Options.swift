@@ -17,7 +17,7 @@ struct CacheOptions {
         You are all resolved rather to die than to famish?
 
         """
-    var repeats = 3
+    var repeats = 5
     var temperature: Float = 0.8
     var topK = 200
     var seed: UInt64 = 1

@@ -12,7 +12,7 @@ import TapestryText
 /// tokenized with the checkpoint's own tokenizer.
 func valBatches(corpus: String, tokenizer: any Tokenizer, count: Int, batchSize: Int, time: Int,
                 seed: UInt64) throws -> [Batch] {
-    let path = resolveDatasetPath(corpus)
+    let path = corpusPath(corpus)
     let text: String
     do { text = try Corpus.load(path: path) } catch { throw TrainError("--corpus: \(error)", exitCode: 2) }
     let ids: [Int]
@@ -24,6 +24,17 @@ func valBatches(corpus: String, tokenizer: any Tokenizer, count: Int, batchSize:
     }
     var generator = RandomGenerator(seed: seed)
     return (0..<count).map { _ in Batch.sample(from: val, batchSize: batchSize, time: time, generator: &generator) }
+}
+
+/// `path` as given (relative to the current directory), else relative to the package root, so
+/// the default `datasets/shakespeare.txt` is found from any directory of the checkout.
+func corpusPath(_ path: String) -> String {
+    if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) { return path }
+    // This file is Examples/quantize/ValLoss.swift: three levels below the root.
+    let root = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let candidate = root.appendingPathComponent(path).path
+    return FileManager.default.fileExists(atPath: candidate) ? candidate : path
 }
 
 /// Mean cross-entropy of `model` over `batches`, without recording gradients.
