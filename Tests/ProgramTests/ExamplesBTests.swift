@@ -180,8 +180,10 @@ import TapestryTestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let checkpoint = try TinyCheckpoint.model()
         let output = directory.appendingPathComponent("model-int8.safetensors").path
+        // Run from elsewhere: the default --corpus must still be found in the checkout.
         let result = runProgram("quantize", arguments: ["--checkpoint", checkpoint, "--out", output,
-                                                        "--batches", "2", "--batch-size", "2"])
+                                                        "--batches", "2", "--batch-size", "2"],
+                                currentDirectory: directory)
         #expect(result.exitCode == 0, "stderr: \(result.stderr)")
 
         // Every matrix is I8 with one F32 scale per row; q·scale is within scale/2 of the original.
