@@ -33,6 +33,11 @@ public enum TextFile {
         if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
             throw .isDirectory(path: path)
         }
+        // A device never ends (/dev/zero, /dev/urandom) or waits for a person (/dev/tty):
+        // reading it "whole" would hang or fill memory. Pipes are fine (`--corpus <(...)`).
+        if fstat(descriptor, &status) == 0, [S_IFCHR, S_IFBLK].contains(status.st_mode & S_IFMT) {
+            throw .unreadable(path: path, reason: "is a device, expected a file")
+        }
         return try readAll(descriptor: descriptor, name: path)
     }
 
@@ -99,6 +104,13 @@ public enum TextFile {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        // Renaming over a device (`--out /dev/full`), a pipe or a directory would replace that
+        // node itself (measured: as root it turned /dev/full into a regular file).
+        var target = stat()
+        if stat(path, &target) == 0 && (target.st_mode & S_IFMT) != S_IFREG {
+            let what = (target.st_mode & S_IFMT) == S_IFDIR ? "is a directory" : "is not a regular file"
+            throw .writeFailed(path: path, reason: "\(what), expected a file path")
+        }
         let temporary = "\(directory).\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         if descriptor < 0 { throw .writeFailed(path: path, reason: systemMessage(errno)) }
@@ -114,10 +126,14 @@ public enum TextFile {
             }
             offset += written
         }
-        if close(descriptor) != 0 || rename(temporary, path) != 0 {
-            let reason = systemMessage(errno)
+        // fsync before rename: otherwise a crash can leave the new name pointing at empty data.
+        var failure: Int32 = 0
+        if fsync(descriptor) != 0 { failure = errno }
+        if close(descriptor) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        if failure != 0 {
             unlink(temporary)
-            throw .writeFailed(path: path, reason: reason)
+            throw .writeFailed(path: path, reason: systemMessage(failure))
         }
     }
 

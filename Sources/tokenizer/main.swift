@@ -15,13 +15,29 @@ import Darwin
 #endif
 import TapestryText
 
+/// Writes the result to standard output; a failed write (`> /dev/full`) is an error, not a
+/// silent exit 0 with the output lost.
+func writeResult(_ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else {
+            let reason = String(cString: strerror(errno))
+            TextFile.writeFully(Array("tokenizer: cannot write to standard output: \(reason)\n".utf8), descriptor: 2)
+            exit(1)
+        }
+        offset += written
+    }
+}
+
 do {
     let command = try TokenizerCommandLine.parse(Array(CommandLine.arguments.dropFirst()))
     let output = try TokenizerProgram.run(
         command,
         readStandardInput: { () throws(TextError) in try TextFile.readAll(descriptor: 0, name: "stdin") },
         log: { TextFile.writeFully(Array(($0 + "\n").utf8), descriptor: 2) })
-    TextFile.writeFully(output, descriptor: 1)
+    writeResult(output)
     exit(0)
 } catch let error as UsageError {
     TextFile.writeFully(Array("tokenizer: \(error)\n".utf8), descriptor: 2)

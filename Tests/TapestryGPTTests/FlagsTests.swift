@@ -29,7 +29,7 @@ import Testing
         (["--max-iters"], "--max-iters: missing value"),
         (["--lr", "fast"], "--lr: expected a number, got 'fast'"),
         (["--batch-size", "0"], "--batch-size: must be at least 1, got 0"),
-        (["--n-head", "3"], "n_embd 128 is not divisible by n_head 3"),
+        (["--n-head", "3"], "--n-embd 128 must be divisible by --n-head 3 (head size = n_embd / n_head)"),
         (["--dropout", "1.5"], "--dropout: expected a number in [0, 1), got 1.5"),
     ])
     func mistakesAreOneLine(arguments: [String], message: String) {

@@ -122,7 +122,7 @@ import Testing
             (["encode", "--tokenizer", model], [0x61, 0xFF], "stdin: not UTF-8 text (invalid byte at offset 1); is it a binary file?"),
             (["encode", "--tokenizer", directory + "/none.model"], [], "\(directory)/none.model: no such file"),
             (["train", "--corpus", directory + "/corpus.txt", "--vocab-size", "100", "--out", directory + "/x.model"], [],
-             "vocabulary size 100 is below 256 (the byte values)"),
+             "--vocab-size must be at least 256 (one id per byte value), got 100"),
             (["train", "--corpus", directory, "--out", directory + "/x.model"], [], "\(directory): is a directory, expected a file"),
             (["train", "--corpus", directory + "/corpus.txt", "--out", directory + "/no/such/dir/x.model"], [],
              "\(directory)/no/such/dir/x.model: cannot write: No such file or directory"),

@@ -118,6 +118,25 @@ public enum AtomicFile {
         }
     }
 
+    /// Removes the temporary files (`.<name>.tmp.<pid>.<hex>`) that writers killed between
+    /// steps 1 and 3 left in `directory`, and returns their names. Such a file is never read
+    /// (the real name still points to the last complete file), but it is as large as the file it
+    /// was to become, so a trainer that is killed again and again would fill the disk. A file is
+    /// removed only when no process with its pid is running.
+    @discardableResult
+    public static func removeStaleTemporaryFiles(in directory: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp.", options: .backwards) else { continue }
+            let parts = name[marker.upperBound...].split(separator: ".")
+            guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt32(parts[1], radix: 16) != nil else { continue }
+            let running = pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH
+            if !running && unlink("\(directory)/\(name)") == 0 { removed.append(name) }
+        }
+        return removed
+    }
+
     /// `"a/b/c.txt"` -> `("a/b", "c.txt")`, `"c.txt"` -> `(".", "c.txt")`, `"/c"` -> `("/", "c")`.
     static func splitPath(_ path: String) -> (directory: String, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }

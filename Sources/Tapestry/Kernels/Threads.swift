@@ -124,7 +124,6 @@ final class WorkerPool: Sendable {
 
     /// The current job and the next chunk to hand out.
     struct Slot {
-        var generation = 0
         var nextChunk = 0
         var job: UnsafeSendable<Job>?
 
@@ -163,11 +162,8 @@ final class WorkerPool: Sendable {
         withoutActuallyEscaping(body) { body in
             // Order matters: pending first, then the job, then the signal that workers watch.
             pending.store(chunks, ordering: .sequentiallyConsistent)
-            let newGeneration = generation.load(ordering: .relaxed) + 1
-            slot.withLock {
-                $0 = Slot(generation: newGeneration, job: UnsafeSendable(Job(body: body, n: n, chunks: chunks)))
-            }
-            generation.store(newGeneration, ordering: .sequentiallyConsistent)
+            slot.withLock { $0 = Slot(job: UnsafeSendable(Job(body: body, n: n, chunks: chunks))) }
+            generation.add(1, ordering: .sequentiallyConsistent)
             for worker in workers.prefix(chunks - 1) { wakeIfSleeping(worker) }
 
             runClaimedChunks()

@@ -45,53 +45,83 @@ public enum ModelCheckpoint {
     }
 
     /// Reads a checkpoint written by `save` (or by `Int8Quantization.save`, dequantized), checking
-    /// its format, version, config and every tensor.
+    /// its format, version, config and every tensor. Every problem is a one-line `TrainError`
+    /// (exit code 2: a bad input file) that starts with `checkpoint <path>`.
     public static func load(path: String) throws -> Loaded {
-        let file = try readModelTensors(path)
+        let label = "checkpoint \(path)"
+        let file: TensorFile
+        do { file = try readModelTensors(path) } catch { throw TrainError("checkpoint \(error)", exitCode: 2) }
         let metadata = file.metadata
-        try checkFormat(metadata, expected: format, path: path)
+        try checkFormat(metadata, expected: format, label: label)
         guard let configText = metadata["config"],
               let config = try? JSONDecoder().decode(GPTConfig.self, from: Data(configText.utf8)) else {
-            throw TrainError("checkpoint \(path): metadata has no readable 'config' (expected GPTConfig JSON)")
+            throw TrainError("\(label): metadata has no readable 'config' (expected GPTConfig JSON)", exitCode: 2)
         }
-        if let problem = config.problem { throw TrainError("checkpoint \(path): bad config: \(problem)") }
+        if let problem = config.problem { throw TrainError("\(label): bad config: \(problem)", exitCode: 2) }
+        try checkSize(of: config, against: file.tensors, label: label)
         guard let tokenizerText = metadata["tokenizer"] else {
-            throw TrainError("checkpoint \(path): metadata has no 'tokenizer'")
+            throw TrainError("\(label): metadata has no 'tokenizer'", exitCode: 2)
         }
         let tokenizer: any Tokenizer
-        do { tokenizer = try TokenizerFile.deserialize(tokenizerText, source: "checkpoint \(path)") }
+        do { tokenizer = try TokenizerFile.deserialize(tokenizerText, source: label) }
         catch { throw TrainError("\(error)", exitCode: 2) }
+        // An id the model has no row for would index past the embedding table.
+        guard tokenizer.vocabularySize <= config.vocabSize else {
+            throw TrainError("\(label): the tokenizer has \(tokenizer.vocabularySize) tokens but the config's "
+                + "vocab_size is \(config.vocabSize)", exitCode: 2)
+        }
         let model = GPT(config: config, seed: 0)
-        try loadWeights(into: model, from: file.tensors, path: path)
+        try loadWeights(into: model, from: file.tensors, label: label)
         return Loaded(model: model, tokenizer: tokenizer, metadata: metadata)
     }
 
+    /// Refuses a config that needs more numbers than the file holds, BEFORE the model is
+    /// built: a damaged or hand-edited config (`"n_embd": 1000000`) must be an error, not an
+    /// attempt to allocate terabytes. The bound is loose so it holds for every variant: the
+    /// token embedding (V·C) plus, per layer, at least the query and output projections (2·C²).
+    static func checkSize(of config: GPTConfig, against tensors: [String: Tensor], label: String) throws {
+        let c = Double(config.nEmbd)
+        let needed = Double(config.vocabSize) * c + Double(config.nLayer) * 2 * c * c
+        let held = tensors.values.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        guard needed <= Double(held) else {
+            throw TrainError("\(label): the config (n_layer \(config.nLayer), n_embd \(config.nEmbd), vocab_size "
+                + "\(config.vocabSize)) needs at least \(Int(min(needed, 9e18))) weights but the file holds \(held)", exitCode: 2)
+        }
+    }
+
     /// Copies every tensor of `tensors` into the model's parameters, checking names and shapes.
-    static func loadWeights(into model: GPT, from tensors: [String: Tensor], path: String) throws {
+    static func loadWeights(into model: GPT, from tensors: [String: Tensor], label: String) throws {
         for parameter in model.parameters {
             guard let tensor = tensors[parameter.name] else {
-                throw TrainError("checkpoint \(path): missing tensor \(parameter.name) (expected shape \(parameter.value.shape))")
+                throw TrainError("\(label): missing tensor \(parameter.name) (expected shape \(parameter.value.shape))", exitCode: 2)
             }
             guard tensor.shape == parameter.value.shape else {
-                throw TrainError("checkpoint \(path): tensor \(parameter.name) has shape \(tensor.shape), "
-                    + "the config expects \(parameter.value.shape)")
+                throw TrainError("\(label): tensor \(parameter.name) has shape \(tensor.shape), "
+                    + "the config expects \(parameter.value.shape)", exitCode: 2)
             }
             parameter.load(tensor)
         }
     }
 
-    /// Checks `format` and `format_version` with a hint on mismatch (llm.c style).
-    static func checkFormat(_ metadata: [String: String], expected: String, path: String) throws {
+    /// `loadWeights(into:from:label:)` for a file at `path`.
+    static func loadWeights(into model: GPT, from tensors: [String: Tensor], path: String) throws {
+        try loadWeights(into: model, from: tensors, label: "checkpoint \(path)")
+    }
+
+    /// Checks `format` and `format_version` with a hint on mismatch (llm.c style). `label`
+    /// names the file in the message (`checkpoint out/model.safetensors`).
+    static func checkFormat(_ metadata: [String: String], expected: String, label: String) throws {
         let found = metadata["format"] ?? "(none)"
         if found != expected {
             let hint = found == TrainState.format ? " (this is a train state; pass model.safetensors)"
-                : found == ModelCheckpoint.format ? " (this is a model checkpoint; pass train-state.safetensors)" : ""
-            throw TrainError("checkpoint \(path): format is '\(found)', expected '\(expected)'\(hint)")
+                : found == ModelCheckpoint.format ? " (this is a model checkpoint, not a train state)" : ""
+            throw TrainError("\(label): format is '\(found)', expected '\(expected)'\(hint)", exitCode: 2)
         }
         let version = Int(metadata["format_version"] ?? "") ?? 0
         if version < 1 || version > ModelCheckpoint.version {
-            throw TrainError("checkpoint \(path): format version \(metadata["format_version"] ?? "(none)") is not supported; "
-                + "this build reads version 1 (written by a newer Tapestry? update, or re-train)")
+            throw TrainError("\(label): format version \(metadata["format_version"] ?? "(none)") is not supported; "
+                + "this build reads version \(ModelCheckpoint.version) (written by a newer Tapestry? update, or re-train)",
+                exitCode: 2)
         }
     }
 }

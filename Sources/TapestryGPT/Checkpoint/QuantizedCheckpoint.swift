@@ -105,7 +105,7 @@ func readModelTensors(_ path: String) throws -> TensorFile {
     do { file = try SafeTensorsFile.read(path: path) } catch { throw TrainError("\(error)", exitCode: 2) }
     let quantization = file.metadata["quantization"]
     if let quantization, quantization != Int8Quantization.scheme {
-        throw TrainError("checkpoint \(path): quantization '\(quantization)' is not supported "
+        throw TrainError("\(path): quantization '\(quantization)' is not supported "
             + "(this build reads '\(Int8Quantization.scheme)')", exitCode: 2)
     }
     var tensors: [String: Tensor] = [:]
@@ -118,14 +118,14 @@ func readModelTensors(_ path: String) throws -> TensorFile {
                 continue
             }
             guard quantization != nil else {
-                throw TrainError("checkpoint \(path): tensor \(name) is I8 but the metadata has no "
+                throw TrainError("\(path): tensor \(name) is I8 but the metadata has no "
                     + "'quantization' (expected '\(Int8Quantization.scheme)')", exitCode: 2)
             }
             let scaleName = name + Int8Quantization.scaleSuffix
             let (values, shape) = try file.int8Tensor(name)
             let scales = try file.tensor(scaleName)
             guard shape.count == 2, scales.shape == [shape[0]] else {
-                throw TrainError("checkpoint \(path): \(name) is I8 \(shape) and \(scaleName) is \(scales.shape); "
+                throw TrainError("\(path): \(name) is I8 \(shape) and \(scaleName) is \(scales.shape); "
                     + "expected a matrix [rows, columns] and one scale per row [rows]", exitCode: 2)
             }
             tensors[name] = Int8Quantization.dequantize(.init(values: values, shape: shape, scales: scales.scalars))

@@ -64,6 +64,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// A one-line problem description, or nil when the configuration is usable.
     public var problem: String? {
+        if model.nHead > 0 && model.nEmbd % model.nHead != 0 {
+            return "--n-embd \(model.nEmbd) must be divisible by --n-head \(model.nHead) (head size = n_embd / n_head)"
+        }
         var probe = model
         probe.vocabSize = max(model.vocabSize, 1)
         if let p = probe.problem { return p }

@@ -26,7 +26,7 @@ extension TrainConfig {
             .int("threads", \.threads, "kernel threads"),
             .string("corpus", \.corpus, "UTF-8 text file to train on"),
             .string("out", \.out, "output directory"),
-            .switch("resume", \.resume, "continue from OUT/model.safetensors and OUT/train-state.safetensors"),
+            .switch("resume", \.resume, "continue from OUT/train-state.safetensors (same flags)"),
             .switch("overfit-batch", \.overfitBatch, "train on a single fixed batch (debugging)"),
             .optionalString("probe", \.probe, "text for the attention dump (default: first block of val)"),
             .switch("dump-attention-every-eval", \.dumpAttentionEveryEval, "write attention.safetensors at every eval"),

@@ -71,6 +71,13 @@ public final class Trainer {
             let output = model(batch.inputs, batch: batch.batchSize, time: batch.time,
                                targets: batch.targets, tape: tape, context: &context)
             let loss = output.loss!
+            guard loss.value.item.isFinite else {
+                // Diagnose before the tape forgets the forward pass; no update happens.
+                let message = nonFiniteMessage(what: "loss is \(loss.value.item)", forward: tape.entries)
+                tape.reset()
+                optimizer.zeroGrad()
+                throw TrainError(message)
+            }
             lossSum += loss.value.item
             // Each micro-batch contributes loss / gradAccum, so the sum is the mean loss.
             tape.backward(loss, seed: Tensor(1 / Float(config.gradAccum)))
@@ -92,13 +99,37 @@ public final class Trainer {
         return (meanLoss, norm)
     }
 
-    /// Names the step and the first parameter whose gradient or value is not finite.
-    func nonFiniteMessage(what: String) -> String {
-        let culprit = model.parameters.first { p in
-            p.grad.scalars.contains { !$0.isFinite } || p.value.scalars.contains { !$0.isFinite }
+    /// Names the step and the first tensor that is not finite, looking where a divergence
+    /// starts: a weight (a previous update overflowed), else the first op output of the
+    /// `forward` pass in execution order (finite weights can still overflow an activation),
+    /// else a gradient.
+    func nonFiniteMessage(what: String, forward: [TapeEntry] = []) -> String {
+        let culprit: String
+        if let parameter = model.parameters.first(where: { !isAllFinite($0.value) }) {
+            culprit = "first non-finite tensor: \(parameter.name)"
+        } else if let entry = forward.first(where: { !isAllFinite($0.value) }) {
+            culprit = "first non-finite tensor: the output of op \(entry.index + 1) of \(forward.count), "
+                + "'\(entry.op)' \(entry.value.shape), in the forward pass; all weights are finite"
+        } else if let parameter = model.parameters.first(where: { !isAllFinite($0.grad) }) {
+            culprit = "first non-finite tensor: the gradient of \(parameter.name)"
+        } else {
+            culprit = "all weights finite"
         }
-        let tensor = culprit.map { "first non-finite tensor: \($0.name)" } ?? "all parameters finite"
-        return "training diverged at step \(iteration): \(what) (\(tensor)); try a lower --lr"
+        return "training diverged at step \(iteration): \(what) (\(culprit)); try a lower --lr"
+    }
+
+    /// `nonFiniteMessage` after one recorded forward pass on a training batch drawn from a
+    /// generator of its own (the batch stream is untouched): used when an evaluation, which
+    /// records nothing, found a non-finite loss.
+    func nonFiniteMessageAfterForward(what: String) -> String {
+        var generator = RandomGenerator.derived(seed: config.seed ^ 0xD1A6, stream: UInt64(iteration))
+        let batch = Batch.sample(from: data.train, batchSize: config.batchSize, time: config.model.blockSize,
+                                 generator: &generator)
+        var context = ForwardContext.evaluation
+        _ = model(batch.inputs, batch: batch.batchSize, time: batch.time, targets: batch.targets,
+                  tape: tape, context: &context)
+        defer { tape.reset() }
+        return nonFiniteMessage(what: what, forward: tape.entries)
     }
 
     /// Mean loss over `config.evalIters` batches of each split, without recording.
@@ -126,4 +157,11 @@ public final class Trainer {
         return (mean(data.train, stream: UInt64(iteration) * 2, fixed: trainFixed),
                 mean(data.val, stream: UInt64(iteration) * 2 + 1, fixed: nil))
     }
+}
+
+/// Whether every element of `tensor` is finite (no NaN, no ±infinity).
+func isAllFinite(_ tensor: Tensor) -> Bool {
+    let pointer = tensor.pointer
+    for index in 0..<tensor.count where !pointer[index].isFinite { return false }
+    return true
 }

@@ -20,7 +20,7 @@ public struct TrainingData {
     public static func load(_ config: TrainConfig, log: (String) -> Void = { _ in }) throws -> TrainingData {
         let path = resolveDatasetPath(config.corpus)
         let text: String
-        do { text = try Corpus.load(path: path) } catch { throw TrainError("\(error)", exitCode: 2) }
+        do { text = try Corpus.load(path: path) } catch { throw TrainError("corpus \(error)", exitCode: 2) }
         let tokenizer = try makeTokenizer(config, corpus: text, log: log)
         let ids: [Int]
         do { ids = try tokenizer.encode(text) } catch { throw TrainError("corpus \(path): \(error)", exitCode: 2) }

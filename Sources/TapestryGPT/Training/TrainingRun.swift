@@ -2,7 +2,7 @@
 // evaluations, checkpoints, attention dump, loss curve, final sample, summary.
 //
 // Files in config.out (each written atomically):
-//   model.safetensors, train-state.safetensors     at every evaluation and at the end
+//   model.safetensors, train-state.safetensors     at every evaluation, at the end, and on Ctrl-C
 //   attention.safetensors                          at the end (and every eval with the flag)
 //   loss.csv, loss.svg                             at every evaluation
 //   summary.json                                   at the end
@@ -27,24 +27,40 @@ public struct TrainSummary: Codable, Sendable {
 }
 
 /// Runs a whole training job; `print` receives every progress line.
-public func runTraining(_ config: TrainConfig, print: (String) -> Void) throws -> TrainSummary {
+///
+/// Every input is read and checked before anything is written: a bad flag, corpus, tokenizer
+/// or checkpoint throws a one-line `TrainError` and leaves `--out` untouched. Checkpoints are
+/// written atomically at every evaluation, so a crash keeps the last complete one.
+/// `stopRequested` is asked after every step (the `train` program passes Ctrl-C's flag); when
+/// it says yes, the run saves a resumable checkpoint, prints where, and throws
+/// `TrainingInterrupted`. A non-finite loss, gradient or weight throws a `TrainError` naming
+/// the step and the first bad tensor, without overwriting the last good checkpoint.
+public func runTraining(_ config: TrainConfig, print: (String) -> Void,
+                        stopRequested: () -> Bool = { false }) throws -> TrainSummary {
     let clock = ContinuousClock()
     let started = clock.now
     Threads.setCount(config.threads)
-    let out = try OutputDirectory(config.out)
+    let out = try OutputDirectory(checking: config.out)
     let data = try TrainingData.load(config, log: print)
-    let trainer = Trainer(config: config, data: data)
-    var history: [LossRecord] = []
-    if config.resume {
-        let loaded = try ModelCheckpoint.load(path: out.file("model.safetensors"))
-        guard loaded.model.config == trainer.model.config else {
-            throw TrainError("--resume: \(out.file("model.safetensors")) has config \(loaded.model.config), "
-                + "the flags give \(trainer.model.config)", exitCode: 2)
-        }
-        for (mine, theirs) in zip(trainer.model.parameters, loaded.model.parameters) { mine.load(theirs.value) }
-        history = try TrainState.load(into: trainer, path: out.file("train-state.safetensors"))
-        print("resumed from \(out.path) at step \(trainer.iteration)")
+    var modelConfig = config.model
+    modelConfig.vocabSize = data.tokenizer.vocabularySize
+    if let problem = MemoryEstimate.problem(modelConfig, batchSize: config.batchSize) {
+        throw TrainError(problem, exitCode: 2)
     }
+    let trainer = Trainer(config: config, data: data)
+    let probe = try probeTokens(config, data: data)
+    var history: [LossRecord] = []
+    var lastSaved: Int? = nil                      // step of the last complete checkpoint
+    if config.resume {
+        let statePath = out.file("train-state.safetensors")
+        guard FileManager.default.fileExists(atPath: statePath) else {
+            throw TrainError("--resume: \(statePath) does not exist (nothing to resume; run once without --resume)", exitCode: 2)
+        }
+        history = try TrainState.load(into: trainer, path: statePath)
+        lastSaved = trainer.iteration
+    }
+    try out.create()
+    if config.resume { print("resumed from \(out.path) at step \(trainer.iteration)") }
 
     let model = trainer.model
     let vocabulary = data.tokenizer.vocabularySize
@@ -52,18 +68,31 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void) throws -
     print("vocab size: \(vocabulary) (\(config.tokenizer)), train tokens: \(data.train.count), val tokens: \(data.val.count)")
     print("expected initial loss ln(\(vocabulary)) = \(fmt(Float(Foundation.log(Double(vocabulary)))))")
 
+    /// A failure (divergence, a write error) that also says which checkpoint is still good.
+    func keepingCheckpoint(_ error: TrainError) -> TrainError {
+        let kept = lastSaved.map { "; the last good checkpoint (step \($0)) is kept in \(out.path)" } ?? ""
+        return TrainError(error.description + kept, exitCode: error.exitCode)
+    }
     var stepMilliseconds: [Double] = []
     var last = (train: Float.nan, val: Float.nan)
-    let probe = try probeTokens(config, data: data)
+    if let record = history.last, record.iteration == trainer.iteration { last = (record.trainLoss, record.valLoss) }
     while true {
         let iteration = trainer.iteration
-        if iteration % config.evalInterval == 0 || iteration == config.maxIters {
+        // A resumed run skips the evaluation its checkpoint already holds (no duplicate row).
+        let evaluated = history.last?.iteration == iteration
+        if (iteration % config.evalInterval == 0 || iteration == config.maxIters) && !evaluated {
             last = trainer.estimateLoss()
+            guard last.train.isFinite && last.val.isFinite else {
+                throw keepingCheckpoint(TrainError(trainer.nonFiniteMessageAfterForward(
+                    what: "estimated loss is train \(last.train), val \(last.val)")))
+            }
             let lr = trainer.schedule(iteration)
             history.append(LossRecord(iteration: iteration, trainLoss: last.train, valLoss: last.val, learningRate: lr))
             let bpb = data.bitsPerByte(valLoss: last.val)
             print("step \(iteration): train loss \(fmt(last.train)), val loss \(fmt(last.val)) (\(fmt(Float(bpb))) bits/byte)")
-            try saveCheckpoint(trainer, history: history, out: out, valLoss: last.val)
+            do { try saveCheckpoint(trainer, history: history, out: out, valLoss: last.val) }
+            catch let error as TrainError { throw keepingCheckpoint(error) }
+            lastSaved = iteration
             if config.dumpAttentionEveryEval || iteration == config.maxIters {
                 try AttentionDump.write(model: model, tokenizer: data.tokenizer, probe: probe,
                                         iteration: iteration, to: out.file("attention.safetensors"))
@@ -71,7 +100,8 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void) throws -
         }
         if iteration >= config.maxIters { break }
         let stepStart = clock.now
-        let (loss, _) = try trainer.step()
+        let loss: Float
+        do { loss = try trainer.step().loss } catch let error as TrainError { throw keepingCheckpoint(error) }
         let milliseconds = (clock.now - stepStart).milliseconds
         stepMilliseconds.append(milliseconds)
         if trainer.iteration % config.logInterval == 0 || trainer.iteration == 1 {
@@ -80,6 +110,16 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void) throws -
             print("iter \(trainer.iteration): loss \(fmt(loss)), lr \(fmtExp(trainer.schedule(iteration))), "
                 + "\(fmt(Float(recent))) ms/iter, \(Int(Double(trainer.tokensPerStep) / recent * 1000)) tok/s, "
                 + "ETA \(duration(remaining))")
+        }
+        if stopRequested() {
+            // Mid-interval is fine: the history holds the evaluations so far, and a resumed run
+            // evaluates at the next multiple of --eval-interval exactly as this one would have.
+            do { try saveCheckpoint(trainer, history: history, out: out, valLoss: history.last?.valLoss) }
+            catch let error as TrainError { throw keepingCheckpoint(error) }
+            let stop = TrainingInterrupted(iteration: trainer.iteration, modelPath: out.file("model.safetensors"),
+                                           trainStatePath: out.file("train-state.safetensors"))
+            print(stop.description)
+            throw stop
         }
     }
 
@@ -100,13 +140,19 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void) throws -
     return summary
 }
 
-/// Model + train state + loss curve, all atomically.
-func saveCheckpoint(_ trainer: Trainer, history: [LossRecord], out: OutputDirectory, valLoss: Float) throws {
+/// Model + train state + loss curve, each atomically. Refuses to write non-finite weights,
+/// so a diverging run never replaces the last good checkpoint.
+func saveCheckpoint(_ trainer: Trainer, history: [LossRecord], out: OutputDirectory, valLoss: Float?) throws {
+    if let bad = trainer.model.parameters.first(where: { !isAllFinite($0.value) }) {
+        throw TrainError("training diverged at step \(trainer.iteration): tensor \(bad.name) is not finite "
+            + "(first non-finite tensor); try a lower --lr")
+    }
     try ModelCheckpoint.save(trainer.model, tokenizer: trainer.data.tokenizer, iteration: trainer.iteration,
                              valLoss: valLoss, to: out.file("model.safetensors"))
     try TrainState.save(trainer, history: history, to: out.file("train-state.safetensors"))
     try LossCurve.write(history, csv: out.file("loss.csv"), svg: out.file("loss.svg"))
 }
+
 
 /// The tokens whose attention is dumped: `--probe` text, or the first block of the val split.
 func probeTokens(_ config: TrainConfig, data: TrainingData) throws -> [Int] {

@@ -122,6 +122,7 @@ public enum TokenizerCommandLine {
             var train = try TrainOptions(corpusPath: options.required("corpus"), outputPath: options.required("out"))
             if let size = options.last("vocab-size") {
                 guard let value = Int(size), value > 0 else { throw UsageError("--vocab-size expects a positive integer, got '\(size)'") }
+                guard value >= 256 else { throw UsageError("--vocab-size must be at least 256 (one id per byte value), got \(value)") }
                 train.vocabularySize = value
             }
             train.specialTokenNames = options.values["special"] ?? []
