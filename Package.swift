@@ -33,11 +33,17 @@ let package = Package(
         .target(name: "TapestryNN", dependencies: ["Tapestry"], swiftSettings: fast),
         .target(name: "TapestryText", swiftSettings: fast),
         .target(name: "TapestryGPT", dependencies: ["Tapestry", "TapestryNN", "TapestryText"], swiftSettings: fast),
+        // The course (notebooks-md/): the learner's exercise stubs, the reference solutions kept
+        // apart from them, and the graders that check any implementation handed to them.
+        .target(name: "Exercises", dependencies: ["Tapestry"]),
+        .target(name: "ExerciseSolutions", dependencies: ["Tapestry"]),
+        .target(name: "Grading", dependencies: ["Tapestry"], swiftSettings: fast),
 
         // MARK: Programs
         .executableTarget(name: "train", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "sample", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
+        .executableTarget(name: "grade", dependencies: ["Grading", "Exercises"]),
         .executableTarget(name: "bench", dependencies: ["Tapestry"], swiftSettings: fast),
 
         // MARK: Examples
@@ -73,6 +79,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
+        .testTarget(name: "CourseTests", dependencies: ["Tapestry", "TapestryNN", "TapestryText", "TapestryGPT",
+                                                        "Exercises", "ExerciseSolutions", "Grading", "TapestryTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

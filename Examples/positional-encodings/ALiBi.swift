@@ -8,6 +8,7 @@
 // shallow heads can look far back. (For n not a power of two the paper interleaves two such
 // sequences; this example keeps the simple formula.)
 // What this is not: wired into the GPT (its default is learned positions; see README).
+// Lesson: notebooks-md/03-positional-encodings.md
 
 import Foundation
 

@@ -10,6 +10,7 @@
 // q · R(b − a)k. So the score of query m and key n, rot(q, m)·rot(k, n), depends on n − m and
 // not on m: the model sees relative positions, and nothing is added to the residual stream.
 // What this is not: wired into the GPT (its default is learned positions; see README).
+// Lesson: notebooks-md/03-positional-encodings.md
 
 import Foundation
 

@@ -11,6 +11,7 @@
 // (the cosine of a difference), which does not involve p. Divided by PE[p]·PE[p] = d/2 it is
 // a similarity in [−1, 1], 1 at distance 0, falling off with distance.
 // What this is not: the GPT's default, which learns its position table (`wpe`); see README.
+// Lesson: notebooks-md/03-positional-encodings.md
 
 import Foundation
 

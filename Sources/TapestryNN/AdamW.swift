@@ -16,6 +16,7 @@
 //
 // What it is not: parameter groups, amsgrad, or multi-threaded. The update is one SIMD16 pass
 // per parameter; it is elementwise, so it is deterministic by construction.
+// Lesson: notebooks-md/09-training.md
 
 import Tapestry
 #if canImport(Glibc)

@@ -9,6 +9,7 @@
 // Determinism: the squares are summed in Double, parameter by parameter in the given order,
 // element by element, so the norm does not depend on threads or on anything but the inputs.
 // What it is not: per-parameter clipping or clipping by value.
+// Lesson: notebooks-md/09-training.md
 
 import Tapestry
 

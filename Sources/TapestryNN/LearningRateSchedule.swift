@@ -9,6 +9,7 @@
 // then can throw the weights far off. Why cosine: big steps while the loss falls fast, small
 // ones at the end to settle. What it is not: a stateful scheduler; it is a pure function of
 // the iteration, so a resumed run gets the same rates without saving anything.
+// Lesson: notebooks-md/09-training.md
 
 #if canImport(Glibc)
 import Glibc

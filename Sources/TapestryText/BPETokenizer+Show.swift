@@ -25,6 +25,7 @@
 //     result: 2 tokens: 677 3716
 //
 // What it is not: fast. Use it on a sentence, not on a book.
+// Lesson: notebooks-md/01-tokens.md
 
 extension BPETokenizer {
     /// One step of merging a chunk: which pair merged into which token, and the tokens after it.

@@ -24,6 +24,7 @@
 //
 // What it is not: a trainer with a minimum pair frequency or a cap on token length; every pair
 // that occurs at least once can be merged, until the vocabulary is full or no pair is left.
+// Lesson: notebooks-md/01-tokens.md
 
 /// How far training has got, as given to the `progress` callback of `BPETokenizer.train`.
 public struct BPETrainingProgress: Sendable {

@@ -12,6 +12,7 @@
 //
 // What it is not: able to encode a character it has never seen. `encode` throws a one-line
 // error naming the character and its position instead of guessing.
+// Lesson: notebooks-md/01-tokens.md
 
 /// A character-level tokenizer: id = index of the Unicode scalar in a sorted vocabulary.
 public struct CharTokenizer: Tokenizer, Equatable {

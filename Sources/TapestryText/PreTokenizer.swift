@@ -37,6 +37,7 @@
 // library's Unicode tables, so a code point assigned after that version is "other". (The
 // fixture leaves out unassigned code points for that reason: `regex` even calls parts of the
 // unassigned plane 3 letters.)
+// Lesson: notebooks-md/01-tokens.md
 
 /// A rule set that splits text into chunks for BPE. Only GPT-4's rules exist today; the name
 /// is stored in tokenizer files so that a future rule set cannot be confused with it.

@@ -11,6 +11,7 @@
 // Float32 caveat: with h = 1e-3 the numeric estimate carries about 1e-4 relative noise, so
 // the default tolerance is |analytic − numeric| ≤ absoluteTolerance + relativeTolerance·|numeric|
 // with 1e-3 and 1e-2. A missing term in a backward is off by O(1) and is always caught.
+// Lesson: notebooks-md/04-the-tape.md
 
 /// Settings of a gradient check, with documented defaults.
 public struct GradCheckOptions: Sendable {

@@ -23,6 +23,7 @@
 //   (gradient accumulation over micro-batches).
 // - `reset()` forgets the nodes and recycles the activation and gradient buffers for the next
 //   step, so a steady-state training loop does not allocate tensor memory again.
+// Lesson: notebooks-md/04-the-tape.md
 
 /// The recorder of a computation, for reverse-mode differentiation.
 ///

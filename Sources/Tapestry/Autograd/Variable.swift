@@ -7,6 +7,7 @@
 // What it is not: an owner of the tape. It refers to its tape without keeping it alive (so the
 // backward closures the tape holds do not form reference cycles); use a Variable only while
 // its tape exists, which in practice means within one training step.
+// Lesson: notebooks-md/04-the-tape.md
 
 /// A tensor value on a tape. Ops such as `a + b`, `x.matmul(w)` or `x.gelu()` return new
 /// Variables and, when recording, add one node to the tape.

@@ -4,6 +4,7 @@
 // bytes, with conversions to Tapestry's Float32 `Tensor` (and to `[Int8]` for quantized
 // weights). Keeping bytes, not floats, lets a file round-trip exactly whatever its dtype.
 // What it is not: a compute type. Ops only ever see `Tensor` (Float32).
+// Lesson: notebooks-md/12-quantization-context.md
 
 /// An element type of a safetensors file, spelled as in the file's header (`"F32"`).
 ///

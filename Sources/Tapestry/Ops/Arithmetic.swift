@@ -11,6 +11,7 @@
 // this file. The named forms `a.add(b)`, `a.subtract(b)`, `a.multiply(b)`, `a.divide(b)`
 // name the caller's line instead.
 // What it is not: in-place arithmetic. Every op writes a new pooled output.
+// Lesson: notebooks-md/04-the-tape.md
 
 extension Variable {
     /// Checks that `a` and `b` broadcast and returns the loop plan (an error names `op`).

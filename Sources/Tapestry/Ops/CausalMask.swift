@@ -13,6 +13,7 @@
 // What this is not: the fast path. The GPT uses the fused `scaledDotProductAttention`, which
 // never computes the masked scores at all. This op is the unfused lesson version and a
 // building block for attention written out op by op.
+// Lesson: notebooks-md/06-causal-multi-head.md
 
 extension Variable {
     /// `self` [..., T, T] with every entry above the diagonal (key j > query i) set to −∞.

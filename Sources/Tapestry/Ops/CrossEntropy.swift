@@ -12,6 +12,7 @@
 // passes to get the same numbers, less accurately.
 //
 // What this is not: label smoothing, class weights or an ignore index (nanoGPT uses none).
+// Lesson: notebooks-md/09-training.md
 
 #if canImport(Glibc)
 import Glibc

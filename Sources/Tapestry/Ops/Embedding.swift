@@ -9,6 +9,7 @@
 // gradient arrives from two ops; both add into the same buffer (the tape's fan-out rule).
 //
 // What this is not: a one-hot matrix product (same result, V times the work), or padding_idx.
+// Lesson: notebooks-md/02-embeddings.md, notebooks-md/03-positional-encodings.md
 
 extension Variable {
     /// Rows of the table `self` [V, C] picked by `ids` (each in `0..<V`), whose shape is `shape`

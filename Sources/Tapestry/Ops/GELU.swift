@@ -10,6 +10,7 @@
 // buffer is cut into blocks of `elementsPerBlock` so large activations can use both threads.
 //
 // What this is not: a fused bias + GELU (the bias add lives in `linear`).
+// Lesson: notebooks-md/07-feed-forward-layernorm.md
 
 /// Which formula `gelu` uses.
 public enum GELUApproximation: Sendable, Codable {

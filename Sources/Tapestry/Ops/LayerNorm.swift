@@ -21,6 +21,7 @@
 // accurate when the row has a large mean; E[x²] − E[x]² would cancel catastrophically.
 //
 // What this is not: RMSNorm, or normalization over more than the last axis.
+// Lesson: notebooks-md/07-feed-forward-layernorm.md
 
 #if canImport(Glibc)
 import Glibc

@@ -6,6 +6,7 @@
 //   dW += dyᵀ · x            (Aᵀ·B form)    each output row j collects Σ_n dy[n, j] x[n, :]
 //   db += Σ_n dy[n, :]       the bias was broadcast over the N rows, so its gradient sums them
 // Leading dimensions of x are flattened: x [B, T, in] is treated as [B·T, in].
+// Lesson: notebooks-md/04-the-tape.md
 
 extension Variable {
     /// `self · weightᵀ + bias` where `self` is [..., in], `weight` is [out, in] and `bias` is

@@ -10,6 +10,7 @@
 // becomes part of the GEMM's own reduction over batch·m).
 // What it is not: broadcasting of batch dimensions beyond "equal or shared 2-D", or
 // matrix-vector products (reshape the vector to [k, 1]).
+// Lesson: notebooks-md/02-embeddings.md, notebooks-md/05-attention.md
 
 extension Shapes {
     /// The output shape of `a · b`: `[..., m, k] · [..., k, n]` (equal batch dimensions) or

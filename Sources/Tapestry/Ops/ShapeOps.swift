@@ -8,6 +8,7 @@
 // Tensors are contiguous, so reshape is free and permute copies. Permute uses the merged-
 // stride loop of Broadcast.swift: [B, T, nh, hs] -> [B, nh, T, hs] copies whole rows of hs.
 // What it is not: views. A slice or transpose is a new contiguous tensor.
+// Lesson: notebooks-md/06-causal-multi-head.md
 
 extension Shapes {
     /// The shape `newShape` with its one `-1` filled in, if `shape` has as many elements.

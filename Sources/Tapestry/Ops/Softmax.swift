@@ -13,6 +13,7 @@
 //
 // What this is not: softmax over an arbitrary axis (transpose first), or a masked softmax
 // (see `causalMask`, or the fused `scaledDotProductAttention`).
+// Lesson: notebooks-md/05-attention.md
 
 #if canImport(Glibc)
 import Glibc

@@ -4,6 +4,7 @@
 //   x = x + mlp(ln_2(x))       computation: each token on its own
 //
 // The residual additions give the gradient a direct path from the loss to every layer.
+// Lesson: notebooks-md/07-feed-forward-layernorm.md, notebooks-md/08-gpt.md
 
 import Tapestry
 import TapestryNN

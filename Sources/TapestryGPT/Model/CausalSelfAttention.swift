@@ -8,6 +8,7 @@
 // The softmax weights [B, nh, T, T] are returned too: the trainer dumps them for the
 // attention viewer. With a KV cache, k and v of earlier positions are reused and only the new
 // tokens' q, k, v are computed (see KVCache.swift).
+// Lesson: notebooks-md/06-causal-multi-head.md, notebooks-md/11-kv-cache.md
 
 import Tapestry
 import TapestryNN

@@ -8,6 +8,7 @@
 // Weight tying: `wte` is used twice (lookup at the bottom, projection at the top), so its
 // gradient is the sum of both uses; the tape adds them (fan-out).
 // Parameter names are exactly nanoGPT's state_dict keys; Linear weights are [out, in].
+// Lesson: notebooks-md/08-gpt.md, notebooks-md/12-quantization-context.md
 
 import Tapestry
 import TapestryNN

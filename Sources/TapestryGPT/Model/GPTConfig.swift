@@ -3,6 +3,7 @@
 // Shape legend used in every file of the model:
 //   B batch, T time (tokens in the window), C = nEmbd channels, nh = nHead heads,
 //   hs = C / nh head size, V vocabulary size.
+// Lesson: notebooks-md/08-gpt.md
 
 /// The hyper-parameters that fix a GPT's architecture (not how it is trained).
 public struct GPTConfig: Codable, Equatable, Sendable {

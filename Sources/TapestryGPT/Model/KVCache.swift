@@ -7,6 +7,7 @@
 // The cache holds at most block_size positions. Learned position embeddings are added at the
 // input, so when the window slides every position changes and the cache must be rebuilt;
 // `Generator` does that, which keeps cached and uncached generation identical.
+// Lesson: notebooks-md/11-kv-cache.md
 
 import Tapestry
 

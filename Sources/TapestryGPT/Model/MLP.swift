@@ -2,6 +2,7 @@
 //
 //   h = gelu(c_fc(x))     [B, T, 4C]   (exact erf GELU, PyTorch's nn.GELU() default)
 //   out = c_proj(h)       [B, T, C]
+// Lesson: notebooks-md/07-feed-forward-layernorm.md
 
 import Tapestry
 import TapestryNN

@@ -1,4 +1,5 @@
 // SampleConfig: the command line of `swift run sample`.
+// Lesson: notebooks-md/10-sampling.md
 
 /// Options of the `sample` program.
 public struct SampleConfig: Sendable {

@@ -4,6 +4,7 @@
 //   top-k: keep the k most probable tokens, renormalize
 //   top-p: keep the smallest set of most probable tokens whose mass reaches p, renormalize
 //   temperature 0: greedy, the most probable token (ties → lowest id)
+// Lesson: notebooks-md/10-sampling.md
 
 import Foundation
 import Tapestry

@@ -6,6 +6,7 @@
 //   with cache:    only the new token is computed, attending to stored keys/values: O(n).
 // When the window is full and slides, learned position embeddings shift, so the cache is
 // rebuilt from the window; both paths therefore compute the same logits and pick the same tokens.
+// Lesson: notebooks-md/08-gpt.md, notebooks-md/10-sampling.md, notebooks-md/11-kv-cache.md, notebooks-md/12-quantization-context.md
 
 import Tapestry
 

@@ -1,4 +1,5 @@
 // LossCurve: loss.csv (iter, train loss, val loss, lr) and loss.svg (both curves, with axes).
+// Lesson: notebooks-md/09-training.md
 
 import Tapestry
 

@@ -11,6 +11,7 @@
 // Determinism: batches come from one seeded generator whose state is saved in the train
 // state; dropout and evaluation batches come from generators derived from (seed, step), so
 // they never shift the batch stream. Same seed and config → bit-identical losses.
+// Lesson: notebooks-md/09-training.md
 
 import Tapestry
 import TapestryNN
