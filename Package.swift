@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "train", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "sample", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
-        .executableTarget(name: "bench", dependencies: ["Tapestry"], swiftSettings: fast),
+        .executableTarget(name: "bench", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"], swiftSettings: fast),
 
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
