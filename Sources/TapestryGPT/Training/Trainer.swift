@@ -29,7 +29,8 @@ public final class Trainer {
     public internal(set) var iteration = 0
     /// The batch used for every step with `--overfit-batch`.
     var fixedBatch: Batch?
-    let tape = Tape()
+    /// The tape every step records on (public so a profiler can be attached to it).
+    public let tape = Tape()
 
     /// A fresh model and optimizer for `config` on `data`.
     public init(config: TrainConfig, data: TrainingData) {
