@@ -44,7 +44,6 @@ let package = Package(
         .executableTarget(name: "sample", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
         .executableTarget(name: "grade", dependencies: ["Grading", "Exercises"]),
-        .executableTarget(name: "bench", dependencies: ["Tapestry"], swiftSettings: fast),
         .executableTarget(name: "bench", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"], swiftSettings: fast),
 
         // MARK: Examples
