@@ -93,12 +93,20 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
             do { try saveCheckpoint(trainer, history: history, out: out, valLoss: last.val) }
             catch let error as TrainError { throw keepingCheckpoint(error) }
             lastSaved = iteration
-            if config.dumpAttentionEveryEval || iteration == config.maxIters {
+            if config.dumpAttentionEveryEval {
                 try AttentionDump.write(model: model, tokenizer: data.tokenizer, probe: probe,
                                         iteration: iteration, to: out.file("attention.safetensors"))
             }
         }
-        if iteration >= config.maxIters { break }
+        if iteration >= config.maxIters {
+            // The final dump is written here, outside the evaluation, so that a run resumed after
+            // a kill during its last writes (its evaluation already in the history) still writes it.
+            if !config.dumpAttentionEveryEval || evaluated {
+                try AttentionDump.write(model: model, tokenizer: data.tokenizer, probe: probe,
+                                        iteration: iteration, to: out.file("attention.safetensors"))
+            }
+            break
+        }
         let stepStart = clock.now
         let loss: Float
         do { loss = try trainer.step().loss } catch let error as TrainError { throw keepingCheckpoint(error) }
