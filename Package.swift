@@ -38,6 +38,7 @@ let package = Package(
         .executableTarget(name: "train", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "sample", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
+        .executableTarget(name: "evaluate", dependencies: ["TapestryGPT"], swiftSettings: fast),
 
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
