@@ -25,6 +25,12 @@ public struct ExpertAssignment: Sendable {
     /// For each expert, the tokens routed to it, in ascending order.
     public let tokens: [[Int]]
 
+    public init(experts: Int, topK: Int, tokens: [[Int]]) {
+        self.experts = experts
+        self.topK = topK
+        self.tokens = tokens
+    }
+
     /// Fraction of the N·K (token, expert) assignments that went to each expert; sums to 1,
     /// and is 1/E for every expert when the load is perfectly balanced.
     public var utilization: [Float] {
