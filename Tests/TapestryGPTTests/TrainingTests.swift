@@ -115,3 +115,22 @@ func temporaryDirectory() -> String {
         }
     }
 }
+
+@Suite struct GPTOnBPETokensTests {
+    @Test func aBPERunStoresItsTokenizerAndReportsBitsPerByte() throws {
+        var config = tinyTrainConfig(maxIters: 2)
+        config.tokenizer = "bpe"
+        config.vocabSize = 300
+        var lines: [String] = []
+        let summary = try runTraining(config) { lines.append($0) }
+        #expect(lines.contains { $0.hasPrefix("vocab size: 300 (bpe)") })
+        #expect(lines.contains { $0.contains("bits/byte") })
+        // bits per byte = nats/token × tokens / (ln 2 × bytes); BPE tokens hold > 1 byte each.
+        #expect(summary.valBitsPerByte > 0 && summary.valBitsPerByte < Double(summary.finalValLoss) / 0.6931)
+        let loaded = try ModelCheckpoint.load(path: config.out + "/model.safetensors")
+        #expect(loaded.tokenizer.kind == .bpe)
+        #expect(loaded.tokenizer.vocabularySize == 300)
+        let ids = try loaded.tokenizer.encode("To be, or not to be")
+        #expect(loaded.tokenizer.decode(ids) == "To be, or not to be")
+    }
+}
