@@ -206,15 +206,20 @@ import Tapestry
         #expect { _ = try runEvaluation(evaluate) { _ in } } throws: { "\($0)".contains("learned positions") }
     }
 
-    @Test func evaluationAveragesOverEveryWindow() {
-        // Two batches of windows give the token-weighted mean of their losses.
+    @Test func stridedLossRunsPastBlockSize() {
+        // Windows of 32 tokens on a model trained with block_size 16: the mean of the two
+        // windows' own losses.
         let model = Self.model(.rope)
         var generator = RandomGenerator(seed: 5)
-        let tokens = (0..<(6 * 8 + 1)).map { _ in generator.nextInt(below: 20) }
-        let all = evaluateLoss(model, tokens: tokens, blockSize: 8, batchSize: 6)
-        let split = evaluateLoss(model, tokens: tokens, blockSize: 8, batchSize: 4)   // batches of 4 and 2
-        #expect(all.windows == 6 && split.windows == 6)
-        #expect(abs(all.loss - split.loss) < 1e-5)
+        let tokens = (0..<70).map { _ in generator.nextInt(below: 20) }
+        func windowLoss(_ start: Int) -> Double {
+            let tape = Tape()
+            var context = ForwardContext.evaluation
+            return Double(model(Array(tokens[start..<(start + 32)]), batch: 1, time: 32,
+                                targets: Array(tokens[(start + 1)..<(start + 33)]), tape: tape, context: &context).loss!.value.item)
+        }
+        let strided = model.stridedLoss(on: tokens, windows: 2, batchSize: 2, time: 32)
+        #expect(abs(strided - (windowLoss(0) + windowLoss(32)) / 2) < 1e-5)
     }
 
     @Test func posFlagAcceptsTheFourSchemes() throws {

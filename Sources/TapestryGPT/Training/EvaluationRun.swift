@@ -1,9 +1,11 @@
-// Evaluation: the val loss of a checkpoint over the whole val split, at any context length.
+// EvaluationRun: what `swift run evaluate` does: the val loss of a checkpoint over the whole
+// val split, at the trained or a longer context length.
 //
 // The val split (last 10% of the corpus, tokenized with the checkpoint's own tokenizer) is cut
-// into consecutive, non-overlapping windows of T tokens; each window predicts its next tokens,
-// and the loss is the mean cross-entropy over every predicted token. No randomness: the same
-// checkpoint always gives the same number (unlike the trainer's sampled estimate).
+// into consecutive, non-overlapping windows of T tokens (`GPT.stridedLoss`, Evaluation.swift);
+// each window predicts its next tokens, and the loss is the mean cross-entropy over every
+// predicted token. No randomness: the same checkpoint always gives the same number (unlike the
+// trainer's sampled estimate).
 //
 // Why a context length: RoPE and ALiBi (and the sinusoidal formula) are defined past the
 // block_size a model was trained with, so `--block-size 2·T` asks "does the model still work
@@ -23,7 +25,7 @@ public struct EvaluateConfig: Sendable {
     /// Context length T of the windows (0 = the checkpoint's block_size).
     public var blockSize = 0
     /// Windows per forward pass.
-    public var batchSize = 12
+    public var batchSize = 32
     /// Evaluate at most this many windows (0 = the whole val split).
     public var maxWindows = 0
     public var threads = 1
@@ -64,33 +66,6 @@ public struct EvaluationResult: Sendable {
     public var tokens: Int { windows * blockSize }
 }
 
-/// Mean cross-entropy of `model` over consecutive windows of `blockSize` tokens of `tokens`.
-public func evaluateLoss(_ model: GPT, tokens: [Int], blockSize: Int, batchSize: Int,
-                         maxWindows: Int = 0) -> EvaluationResult {
-    var windows = (tokens.count - 1) / blockSize
-    if maxWindows > 0 { windows = min(windows, maxWindows) }
-    let tape = Tape()
-    var total = 0.0
-    var first = 0
-    while first < windows {
-        let count = min(batchSize, windows - first)
-        var inputs: [Int] = [], targets: [Int] = []
-        for w in first..<(first + count) {
-            let start = w * blockSize
-            inputs += tokens[start..<(start + blockSize)]
-            targets += tokens[(start + 1)..<(start + blockSize + 1)]
-        }
-        var context = ForwardContext.evaluation
-        let loss = tape.withoutGrad {
-            model(inputs, batch: count, time: blockSize, targets: targets, tape: tape, context: &context).loss!.value.item
-        }
-        tape.reset()
-        total += Double(loss) * Double(count)               // the loss is a mean over its windows' tokens
-        first += count
-    }
-    return EvaluationResult(loss: Float(total / Double(max(windows, 1))), blockSize: blockSize, windows: windows)
-}
-
 /// Loads the checkpoint and the corpus and evaluates; `print` gets the result line.
 public func runEvaluation(_ config: EvaluateConfig, print: (String) -> Void) throws -> EvaluationResult {
     Threads.setCount(config.threads)
@@ -109,12 +84,14 @@ public func runEvaluation(_ config: EvaluateConfig, print: (String) -> Void) thr
     let ids: [Int]
     do { ids = try loaded.tokenizer.encode(text) } catch { throw TrainError("corpus \(path): \(error)", exitCode: 2) }
     let val = Corpus.split(tokens: ids).val
-    guard val.count > blockSize else {
-        throw TrainError("corpus \(path): the val split has \(val.count) tokens, fewer than --block-size \(blockSize) + 1",
+    guard val.count > blockSize + 1 else {
+        throw TrainError("corpus \(path): the val split has \(val.count) tokens, fewer than --block-size \(blockSize) + 2",
                          exitCode: 2)
     }
-    let result = evaluateLoss(model, tokens: val, blockSize: blockSize, batchSize: config.batchSize,
-                              maxWindows: config.maxWindows)
+    let windows = max(0, (val.count - blockSize - 2) / blockSize + 1)     // as stridedLoss counts them
+    let evaluated = config.maxWindows > 0 ? min(windows, config.maxWindows) : windows
+    let loss = model.stridedLoss(on: val, windows: evaluated, batchSize: config.batchSize, time: blockSize)
+    let result = EvaluationResult(loss: Float(loss), blockSize: blockSize, windows: evaluated)
     print("val loss \(fmt(result.loss)) at block size \(blockSize) (trained at \(trained), pos \(model.config.positionalEncoding.rawValue)); "
         + "\(result.windows) windows, \(result.tokens) tokens")
     return result
