@@ -38,10 +38,17 @@ let package = Package(
         .executableTarget(name: "train", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "sample", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
+        .executableTarget(name: "bench", dependencies: ["Tapestry"], swiftSettings: fast),
         .executableTarget(name: "evaluate", dependencies: ["TapestryGPT"], swiftSettings: fast),
 
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "self-attention", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/self-attention",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "attention-viewer", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/attention-viewer",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "positional-encodings", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/positional-encodings",
                           exclude: ["README.md"], swiftSettings: fast),
 
         // MARK: Tests
@@ -50,7 +57,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryGPTTests", dependencies: ["TapestryGPT", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
-        .testTarget(name: "ProgramTests", dependencies: ["TapestryTestSupport"]),
+        .testTarget(name: "ProgramTests", dependencies: ["Tapestry", "TapestryTestSupport"]),
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN", "Tapestry", "TapestryTestSupport"],
                     resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(name: "TapestryTextTests", dependencies: ["TapestryText"],

@@ -1,0 +1,101 @@
+// GEMM+Packing: copy op(B) (and a partial last panel of op(A)) into the layout the micro-kernel
+// streams through.
+//
+// Packed B is a row of panels, each `width` columns wide (16 or 32), stored [k][width]: the
+// kernel reads one panel row (the 16 or 32 values of op(B)[p, j0..<j0+width]) per step of k
+// with contiguous loads. Columns past n are zeros, so an edge panel runs the same kernel.
+// A is read in place (see GEMM.swift), except a last panel of fewer than 6 rows, which is
+// packed [k][6] with zero rows so that it too runs the full 6-row kernel.
+// The transposed products only change how these loops read their source; the kernel never
+// knows which of the three forms it is computing.
+
+extension GEMM {
+    /// Rows per A panel = rows of C that one micro-kernel call produces.
+    static let panelRows = 6
+
+    /// Width of the B panel that starts at column `j0` when full panels are `fullWidth` wide
+    /// and columns end at `end`: a remainder of at most 16 columns gets a 16-wide panel
+    /// (served by the 6x16 kernel).
+    @inline(__always)
+    static func panelWidth(from j0: Int, n end: Int, fullWidth: Int) -> Int {
+        end - j0 > 16 ? fullWidth : 16
+    }
+
+    /// Floats needed to pack `depth` rows of op(B) for all n columns.
+    static func packedBCount(n: Int, depth: Int, fullWidth: Int) -> Int {
+        (n + fullWidth - 1) / fullWidth * fullWidth * depth
+    }
+
+    /// Packs op(B)[p0..<p0+depth, columns] into panels; the panel at column j0 starts at
+    /// `(j0 − columns.lowerBound) · depth`.
+    ///
+    /// op(B) is B stored [k, n], or Bᵀ when `transposed` (B stored [n, k]).
+    static func packB(_ b: UnsafePointer<Float>, transposed: Bool, n: Int, k: Int, columns: Range<Int>,
+                      p0: Int, depth: Int, fullWidth: Int, into packed: UnsafeMutablePointer<Float>) {
+        var j0 = columns.lowerBound
+        while j0 < columns.upperBound {
+            let width = panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth)
+            let valid = min(width, columns.upperBound - j0)
+            let panel = packed + (j0 - columns.lowerBound) * depth
+            if transposed {
+                // B stored [n, k]: column j of op(B) is row j of B, contiguous in k.
+                for column in 0..<valid {
+                    let source = b + (j0 + column) * k + p0
+                    var target = panel + column
+                    for p in 0..<depth {
+                        target.pointee = source[p]
+                        target += width
+                    }
+                }
+                if valid < width {
+                    for p in 0..<depth {
+                        (panel + p * width + valid).initialize(repeating: 0, count: width - valid)
+                    }
+                }
+            } else {
+                // B stored [k, n]: a panel row is a contiguous slice of a row of B.
+                for p in 0..<depth {
+                    let source = b + (p0 + p) * n + j0
+                    let target = panel + p * width
+                    if valid == width {
+                        for offset in stride(from: 0, to: width, by: 16) { SIMD16(loading: source + offset).store(to: target + offset) }
+                    } else {
+                        target.update(from: source, count: valid)
+                        (target + valid).initialize(repeating: 0, count: width - valid)
+                    }
+                }
+            }
+            j0 += width
+        }
+    }
+
+    /// Packs the partial last panel of op(A), rows i0..<i0+rows (rows < 6), depths p0..<p0+depth,
+    /// into [depth][6] with zeros for the missing rows. (Full panels are read in place.)
+    ///
+    /// op(A) is A stored [m, k], or Aᵀ when `transposed` (A stored [k, m]).
+    static func packPartialPanelA(_ a: UnsafePointer<Float>, transposed: Bool, m: Int, k: Int,
+                                  i0: Int, rows: Int, p0: Int, depth: Int,
+                                  into packed: UnsafeMutablePointer<Float>) {
+        for p in 0..<depth {
+            let target = packed + p * panelRows
+            for r in 0..<panelRows {
+                let element = transposed ? (p0 + p) * m + i0 + r : (i0 + r) * k + p0 + p
+                target[r] = r < rows ? a[element] : 0
+            }
+        }
+    }
+}
+
+// Loads and stores of 16 floats at any address (vmovups). Each kernel file has its own
+// fileprivate copy on purpose: the debug build that `swift run` and `swift test` use compiles
+// one file at a time and never inlines a function from another file, even one marked
+// @inline(__always) or @_transparent, so a shared helper would become a call per vector.
+fileprivate extension SIMD16 where Scalar == Float {
+    @inline(__always) init(loading pointer: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD16<Float>.self)
+    }
+}

@@ -1,0 +1,93 @@
+// GEMMBench: GFLOP/s of the GEMMs of one nanoGPT CPU training step, and one core's FMA peak.
+//
+// Shapes: B·T = 768 rows, C = 128, 4 heads of 32, MLP 512, vocab 73. For a Linear layer with
+// weight W [out, in]: forward y = x·Wᵀ (A·Bᵀ), dX = dY·W (A·B), dW = dYᵀ·X (Aᵀ·B).
+
+import Tapestry
+
+struct GEMMShape {
+    let name: String
+    let m: Int, n: Int, k: Int
+    let transposeA: Bool, transposeB: Bool
+}
+
+/// The three GEMMs of a Linear layer with weight [out, in] applied to `rows` rows.
+func linearShapes(_ name: String, out: Int, in inFeatures: Int, rows: Int = 768) -> [GEMMShape] {
+    [GEMMShape(name: "\(name) y=x·Wᵀ", m: rows, n: out, k: inFeatures, transposeA: false, transposeB: true),
+     GEMMShape(name: "\(name) dX=dY·W", m: rows, n: inFeatures, k: out, transposeA: false, transposeB: false),
+     GEMMShape(name: "\(name) dW=dYᵀ·X", m: out, n: inFeatures, k: rows, transposeA: true, transposeB: false)]
+}
+
+let gemmShapes: [GEMMShape] =
+    [GEMMShape(name: "128x384x768 (m n k)", m: 128, n: 384, k: 768, transposeA: false, transposeB: false)]
+    + linearShapes("c_attn", out: 384, in: 128)
+    + linearShapes("attn.c_proj", out: 128, in: 128)
+    + linearShapes("mlp.c_fc", out: 512, in: 128)
+    + linearShapes("mlp.c_proj", out: 128, in: 512)
+    + linearShapes("lm_head", out: 73, in: 128)
+    + [GEMMShape(name: "head q·kᵀ", m: 64, n: 64, k: 32, transposeA: false, transposeB: true),
+       GEMMShape(name: "head att·v", m: 64, n: 32, k: 64, transposeA: false, transposeB: false)]
+
+func benchGEMM(options: BenchOptions) {
+    let threadCounts = options.threadCounts
+    print("FMA peak, one core: \(format(fmaPeakGFLOPS(clock: options.clock))) GFLOP/s")
+    print("shape".padding(toLength: 26, withPad: " ", startingAt: 0) + "  m    n    k"
+          + threadCounts.map { "   \($0) thr GFLOP/s" }.joined())
+    var generator = RandomGenerator(seed: 1)
+    for shape in gemmShapes {
+        let a = Tensor.randomNormal([shape.m * shape.k], using: &generator)
+        let b = Tensor.randomNormal([shape.k * shape.n], using: &generator)
+        var c = Tensor(zeros: [shape.m * shape.n])
+        var line = shape.name.padding(toLength: 26, withPad: " ", startingAt: 0)
+            + format(Double(shape.m), decimals: 0, width: 4) + format(Double(shape.n), decimals: 0, width: 5)
+            + format(Double(shape.k), decimals: 0, width: 5)
+        for threads in threadCounts {
+            Threads.setCount(threads)
+            let time = c.withUnsafeMutableBufferPointer { cBuffer in
+                medianSeconds(clock: options.clock) {
+                    GEMM.multiply(m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA,
+                                  b: b.pointer, transposeB: shape.transposeB,
+                                  c: cBuffer.baseAddress!, accumulate: false)
+                }
+            }
+            line += format(2.0 * Double(shape.m * shape.n * shape.k) / time / 1e9, width: 17)
+        }
+        print(line)
+    }
+    Threads.setCount(1)
+}
+
+/// FMA throughput of one core: independent SIMD16 chains, no memory traffic. Runs 6 chains
+/// (fills 12 ymm registers with AVX2) and 12 chains (12 zmm with AVX-512) and keeps the best.
+func fmaPeakGFLOPS(clock: TimingClock) -> Double {
+    let iterations = 2_000_000
+    let six = medianSeconds(runs: 5, clock: clock) { blackHole(fmaChains6(iterations)) }
+    let twelve = medianSeconds(runs: 5, clock: clock) { blackHole(fmaChains12(iterations)) }
+    return max(6 * 32 / six, 12 * 32 / twelve) * Double(iterations) / 1e9
+}
+
+@inline(never) func blackHole(_ value: Float) { if value == 12345.678 { print(value) } }
+
+@inline(never) func fmaChains6(_ iterations: Int) -> Float {
+    let x = SIMD16<Float>(repeating: 0.999_999), y = SIMD16<Float>(repeating: 1e-7)
+    var c0 = SIMD16<Float>(repeating: 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
+    for _ in 0..<iterations {
+        c0.addProduct(c0, x); c1.addProduct(c1, x); c2.addProduct(c2, x)
+        c3.addProduct(c3, x); c4.addProduct(c4, x); c5.addProduct(c5, x)
+        _ = y
+    }
+    return (c0 + c1 + c2 + c3 + c4 + c5)[0]
+}
+
+@inline(never) func fmaChains12(_ iterations: Int) -> Float {
+    let x = SIMD16<Float>(repeating: 0.999_999)
+    var c0 = SIMD16<Float>(repeating: 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
+    var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
+    for _ in 0..<iterations {
+        c0.addProduct(c0, x); c1.addProduct(c1, x); c2.addProduct(c2, x)
+        c3.addProduct(c3, x); c4.addProduct(c4, x); c5.addProduct(c5, x)
+        c6.addProduct(c6, x); c7.addProduct(c7, x); c8.addProduct(c8, x)
+        c9.addProduct(c9, x); c10.addProduct(c10, x); c11.addProduct(c11, x)
+    }
+    return (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11)[0]
+}
