@@ -183,6 +183,7 @@ import Tapestry
         let loaded = try ModelCheckpoint.load(path: config.out + "/model.safetensors")
         #expect(loaded.model.config.moeExperts == 4 && loaded.model.config.positionalEncoding == .rope)
         #expect(loaded.metadata["config"]!.contains("\"moe_experts\":4"))
+        #expect(loaded.metadata["moe_experts"] == "4" && loaded.metadata["moe_top_k"] == "2")
     }
 
     @Test func moeFlagsAndTheirMistakes() throws {

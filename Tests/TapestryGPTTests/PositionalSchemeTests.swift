@@ -163,6 +163,7 @@ import Tapestry
         let loaded = try ModelCheckpoint.load(path: path)
         #expect(loaded.model.config.positionalEncoding == scheme)
         #expect(loaded.metadata["config"]!.contains("\"pos\":\"\(scheme.rawValue)\""))
+        #expect(loaded.metadata["pos"] == scheme.rawValue)
         let ids = Array(data.val.prefix(16))
         func logits(_ m: GPT) -> Tensor {
             let tape = Tape()
