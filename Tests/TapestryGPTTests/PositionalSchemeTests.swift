@@ -22,6 +22,9 @@ import Tapestry
         // A later range gives the same rows (the KV cache relies on it).
         let later = SinusoidalPositions.table(positions: 7..<9, channels: 8)
         for c in 0..<8 { #expect(later[0, c] == table[7, c]) }
+        // The GPT adds it scaled by 1/√C (nanoGPT's token embeddings are small).
+        let added = SinusoidalPositions.embedding(positions: 0..<10, channels: 8)
+        for p in 0..<10 { for c in 0..<8 { #expect(abs(added[p, c] - table[p, c] / Float(8).squareRoot()) < 1e-7) } }
     }
 
     // MARK: RoPE

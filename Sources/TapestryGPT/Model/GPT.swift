@@ -27,7 +27,7 @@ public final class GPT: Module {
     public let blocks: [Block]
     /// Final LayerNorm `transformer.ln_f`.
     public let lnF: LayerNorm
-    /// Sinusoidal rows for positions 0..<blockSize [blockSize, C]; nil unless `pos` is sinusoidal.
+    /// Sinusoidal rows (scaled by 1/√C) for positions 0..<blockSize [blockSize, C]; nil unless `pos` is sinusoidal.
     let sinusoidalTable: Tensor?
 
     /// A freshly initialized model: N(0, 0.02) weights and embeddings, zero biases,
@@ -41,7 +41,7 @@ public final class GPT: Module {
         wpe = config.positionalEncoding != .learned ? nil
             : Embedding(name: "transformer.wpe", count: config.blockSize, dimensions: config.nEmbd, generator: &generator)
         sinusoidalTable = config.positionalEncoding != .sinusoidal ? nil
-            : SinusoidalPositions.table(positions: 0..<config.blockSize, channels: config.nEmbd)
+            : SinusoidalPositions.embedding(positions: 0..<config.blockSize, channels: config.nEmbd)
         var blocks: [Block] = []
         for i in 0..<config.nLayer {
             blocks.append(Block(name: "transformer.h.\(i)", config: config, generator: &generator))

@@ -1,7 +1,7 @@
 // GPT+Positions: where each positional scheme enters a GPT's forward pass.
 //
 //   learned      x = wte[ids] + wpe[p]                 a trained table, block_size rows
-//   sinusoidal   x = wte[ids] + PE[p]                  a fixed table (Sinusoidal.swift)
+//   sinusoidal   x = wte[ids] + PE[p]/√C              a fixed table (Sinusoidal.swift)
 //   rope         q, k rotated by p·θᵢ in every block   (Tapestry/Ops/RotaryEmbedding.swift)
 //   alibi        scores − m_h·(i − j) in every block   (ALiBi.swift; Tapestry/Ops/Attention.swift)
 // p runs over start ..< start + T, where start is the number of tokens already in the KV cache
@@ -37,7 +37,7 @@ extension GPT {
             let range = start..<(start + time)
             guard let table = sinusoidalTable, range.upperBound <= config.blockSize else {
                 // Past block_size (extrapolation experiments): compute the rows afresh.
-                return tape.constant(SinusoidalPositions.table(positions: range, channels: config.nEmbd))
+                return tape.constant(SinusoidalPositions.embedding(positions: range, channels: config.nEmbd))
             }
             let rows = Array(UnsafeBufferPointer(start: table.pointer + start * config.nEmbd, count: time * config.nEmbd))
             return tape.constant(Tensor(shape: [time, config.nEmbd], scalars: rows))         // [T, C]

@@ -9,11 +9,15 @@
 // linear combinations of sin a and cos a, the table at position p + k is a rotation of the
 // table at p: a layer can learn to read relative offsets from it.
 //
-// What it is not: trained (no parameter, no gradient), or scaled: the rows have magnitude
-// ~1 while nanoGPT's token embeddings start at std 0.02, so at first the position dominates
-// the residual stream until `wte` grows. The formula is defined for any p, so the table can be
-// computed past block_size; whether the model copes there is what the extrapolation column
-// of the README measures.
+// Scale: the table's entries have RMS 1/√2, while nanoGPT's token embeddings start at std 0.02.
+// Added as is, the positions drown the tokens: measured on Shakespeare (default config, 1000
+// iterations) the val loss was still 2.7 where learned positions reach 2.15. Vaswani et al.
+// multiply the token embeddings by √C before adding the table; the GPT keeps nanoGPT's token
+// scale and divides the table by √C instead (`embedding`), the same ratio between the two.
+//
+// What it is not: trained (no parameter, no gradient). The formula is defined for any p, so
+// the table can be computed past block_size; whether the model copes there is what the
+// extrapolation column of the README measures.
 
 import Foundation
 import Tapestry
@@ -36,5 +40,12 @@ public enum SinusoidalPositions {
             }
         }
         return table
+    }
+
+    /// What the GPT adds to its token embeddings: `table(positions:channels:) / √C`, [T, C].
+    public static func embedding(positions: Range<Int>, channels: Int) -> Tensor {
+        let table = table(positions: positions, channels: channels)
+        let scale = 1 / Float(channels).squareRoot()
+        return Tensor(shape: table.shape, scalars: table.scalars.map { $0 * scale })
     }
 }
