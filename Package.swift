@@ -45,6 +45,7 @@ let package = Package(
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
         .executableTarget(name: "grade", dependencies: ["Grading", "Exercises"]),
         .executableTarget(name: "bench", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"], swiftSettings: fast),
+        .executableTarget(name: "evaluate", dependencies: ["TapestryGPT"], swiftSettings: fast),
 
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",

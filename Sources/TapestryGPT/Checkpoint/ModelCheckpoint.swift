@@ -4,7 +4,8 @@
 // PyTorch unchanged. The `__metadata__` string map makes it self-describing:
 //   format "tapestry-gpt", format_version "1", config (GPTConfig as JSON),
 //   tokenizer (the serialized tokenizer), iteration, val_loss,
-//   and nanoGPT-style n_layer/n_head/n_embd/block_size/vocab_size strings.
+//   and nanoGPT-style n_layer/n_head/n_embd/block_size/vocab_size strings, plus pos (the
+//   positional scheme) and, for a mixture of experts, moe_experts and moe_top_k.
 // `load` also reads int8-quantized checkpoints (metadata `quantization`), dequantizing them
 // (QuantizedCheckpoint.swift).
 
@@ -33,6 +34,11 @@ public enum ModelCheckpoint {
         metadata["n_embd"] = String(config.nEmbd)
         metadata["block_size"] = String(config.blockSize)
         metadata["vocab_size"] = String(config.vocabSize)
+        metadata["pos"] = config.positionalEncoding.rawValue
+        if config.usesExperts {
+            metadata["moe_experts"] = String(config.moeExperts)
+            metadata["moe_top_k"] = String(config.moeTopK)
+        }
         try writeSafeTensors(model.parameters.map { ($0.name, $0.value) }, metadata: metadata, to: path)
     }
 

@@ -65,6 +65,11 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
     let model = trainer.model
     let vocabulary = data.tokenizer.vocabularySize
     print("parameters: \(model.parameterCount) (\(model.nonEmbeddingParameterCount) without wpe)")
+    if model.config.usesExperts {
+        print("mixture of experts: \(model.config.moeExperts) experts of width \(model.config.expertHiddenSize), "
+            + "top-\(model.config.moeTopK); active parameters per token: \(model.activeParameterCount)")
+    }
+    if model.config.positionalEncoding != .learned { print("positions: \(model.config.positionalEncoding.rawValue)") }
     print("vocab size: \(vocabulary) (\(config.tokenizer)), train tokens: \(data.train.count), val tokens: \(data.val.count)")
     print("expected initial loss ln(\(vocabulary)) = \(fmt(Float(Foundation.log(Double(vocabulary)))))")
 
@@ -118,6 +123,10 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
             print("iter \(trainer.iteration): loss \(fmt(loss)), lr \(fmtExp(trainer.schedule(iteration))), "
                 + "\(fmt(Float(recent))) ms/iter, \(Int(Double(trainer.tokensPerStep) / recent * 1000)) tok/s, "
                 + "ETA \(duration(remaining))")
+            let experts = trainer.takeExpertStatistics()
+            if experts.passes > 0 {
+                print("  expert utilization (aux loss \(fmt(experts.auxiliaryLoss))): " + experts.lines.joined(separator: " | "))
+            }
         }
         if stopRequested() {
             // Mid-interval is fine: the history holds the evaluations so far, and a resumed run
