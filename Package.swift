@@ -44,7 +44,8 @@ let package = Package(
         .executableTarget(name: "sample", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
         .executableTarget(name: "grade", dependencies: ["Grading", "Exercises"]),
-        .executableTarget(name: "bench", dependencies: ["Tapestry"], swiftSettings: fast),
+        .executableTarget(name: "bench", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"], swiftSettings: fast),
+        .executableTarget(name: "evaluate", dependencies: ["TapestryGPT"], swiftSettings: fast),
 
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
@@ -59,6 +60,14 @@ let package = Package(
                           path: "Examples/mini-transformer", exclude: ["README.md"], swiftSettings: fast),
         .executableTarget(name: "seq2seq", dependencies: ["Tapestry", "TapestryNN", "TapestryGPT"],
                           path: "Examples/seq2seq", exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "tape-step", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/tape-step",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "sampling-explorer", dependencies: ["Tapestry", "TapestryGPT"],
+                          path: "Examples/sampling-explorer", exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "kv-cache", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/kv-cache",
+                          exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "quantize", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"],
+                          path: "Examples/quantize", exclude: ["README.md"], swiftSettings: fast),
 
         // MARK: Tests
         .target(name: "TapestryTestSupport", dependencies: ["Tapestry"], path: "Tests/TapestryTestSupport"),

@@ -30,8 +30,11 @@ let gemmShapes: [GEMMShape] =
 
 func benchGEMM(options: BenchOptions) {
     let threadCounts = options.threadCounts
-    print("FMA peak, one core: \(format(fmaPeakGFLOPS(clock: options.clock))) GFLOP/s")
-    print("shape".padding(toLength: 26, withPad: " ", startingAt: 0) + "  m    n    k"
+    let report = options.report
+    let peak = fmaPeakGFLOPS(clock: options.clock)
+    report.add("gemm", threads: 1, "fma_peak_gflops_per_core", peak)
+    report.line("FMA peak, one core: \(format(peak)) GFLOP/s")
+    report.line("shape".padding(toLength: 26, withPad: " ", startingAt: 0) + "  m    n    k"
           + threadCounts.map { "   \($0) thr GFLOP/s" }.joined())
     var generator = RandomGenerator(seed: 1)
     for shape in gemmShapes {
@@ -50,9 +53,11 @@ func benchGEMM(options: BenchOptions) {
                                   c: cBuffer.baseAddress!, accumulate: false)
                 }
             }
-            line += format(2.0 * Double(shape.m * shape.n * shape.k) / time / 1e9, width: 17)
+            let gflops = 2.0 * Double(shape.m * shape.n * shape.k) / time / 1e9
+            report.add("gemm", threads: threads, shape.name, gflops)
+            line += format(gflops, width: 17)
         }
-        print(line)
+        report.line(line)
     }
     Threads.setCount(1)
 }

@@ -16,11 +16,12 @@ func benchVectorMath(options: BenchOptions) {
         ("Foundation.exp (Float)", { x, y, n in for i in 0..<n { y[i] = Foundation.exp(x[i]) } }),
         ("Foundation.erf (Float)", { x, y, n in for i in 0..<n { y[i] = Foundation.erf(x[i]) } }),
     ]
-    print("function                  G elements/s")
+    options.report.line("function                  G elements/s")
     for (name, function) in functions {
         let time = output.withUnsafeMutableBufferPointer { y in
             medianSeconds(clock: options.clock) { function(input.pointer, y.baseAddress!, count) }
         }
-        print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + format(Double(count) / time / 1e9, decimals: 2, width: 8))
+        options.report.add("vectormath", threads: 1, name, Double(count) / time / 1e9)
+        options.report.line(name.padding(toLength: 24, withPad: " ", startingAt: 0) + format(Double(count) / time / 1e9, decimals: 2, width: 8))
     }
 }

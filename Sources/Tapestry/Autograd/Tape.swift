@@ -52,6 +52,9 @@ public final class Tape {
     var slotShapes: [[Int]] = []
     let pool = BufferPool()
 
+    /// When set, times every op's forward and backward (see OpProfiler.swift). Nil: no cost.
+    public var profiler: OpProfiler?
+
     /// False inside `withoutGrad`: ops compute values and record nothing.
     public private(set) var isRecording = true
 
@@ -108,6 +111,7 @@ public final class Tape {
         guard isRecording, inputs.contains(where: { $0.requiresGradient }) else {
             return Variable(value: output, tape: self)
         }
+        profiler?.recordForward(op)
         let slot = newSlot(shape: output.shape, gradient: nil)
         nodes.append(Node(op: op, inputs: inputs.map(\.slot), output: slot, value: output, backward: backward))
         return Variable(value: output, slot: slot, tape: self)
@@ -157,7 +161,13 @@ public final class Tape {
                 let gradient = Tensor(shape: node.value.shape, storage: outputGradient.copy())
                 if !visit(entry(index), gradient) { return }
             }
-            node.backward(UnsafePointer(outputGradient.pointer))
+            if let profiler {
+                let start = profiler.clock()
+                node.backward(UnsafePointer(outputGradient.pointer))
+                profiler.recordBackward(node.op, seconds: profiler.clock() - start)
+            } else {
+                node.backward(UnsafePointer(outputGradient.pointer))
+            }
         }
     }
 

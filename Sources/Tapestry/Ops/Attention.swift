@@ -16,6 +16,11 @@
 // 0...(Tk − Tq + i). Tq == Tk is ordinary causal training; Tq = 1 with a long Tk is one decoding
 // step, and its output equals the last row of the full causal computation.
 //
+// ALiBi (optional `alibiSlopes`, one slope m_h per head): S[i, j] −= m_h·|pos_i − j| with
+// pos_i = Tk − Tq + i, the same absolute positions as the causal mask (so a decoding step with
+// a KV cache sees the same biases as the full computation). The bias is a constant added to the
+// scores, so the backward above is unchanged: it starts from the weights W, which include it.
+//
 // Why fused: per layer and step the default GPT has B·nh = 48 heads of 64×32 by 32×64 products;
 // fusing saves 48 tiny GEMM calls per product, never materialises the masked half, and keeps
 // one head's Q, K, V and scores in L1. Every product above is written in one form: an output
@@ -30,7 +35,7 @@
 // out, the weights, dq, dk and dv, and sums in a fixed order, so results are bit-identical on
 // any thread count.
 //
-// What this is not: dropout on the weights, an additive mask other than causal, or a
+// What this is not: dropout on the weights, an additive mask other than causal and ALiBi, or a
 // FlashAttention-style streaming softmax (T ≤ a few hundred here, so a row of scores fits in L1).
 // Lesson: notebooks-md/03-positional-encodings.md, notebooks-md/05-attention.md, notebooks-md/06-causal-multi-head.md, notebooks-md/11-kv-cache.md
 
@@ -39,14 +44,24 @@ extension Variable {
     /// `out = softmax(Q·Kᵀ/√hs [+ causal mask]) · V` for each batch element and head.
     ///
     /// `query` is [B, Tq, C], `key` and `value` are [B, Tk, C], C = heads · hs. With `causal`,
-    /// query i sees keys 0...(Tk − Tq + i). Returns the output [B, Tq, C] (heads concatenated)
-    /// and the attention weights [B, heads, Tq, Tk] (rows sum to 1; masked entries are 0).
+    /// query i sees keys 0...(Tk − Tq + i). With `alibiSlopes` (one per head), head h adds
+    /// −slope_h·|(Tk − Tq + i) − j| to the score of query i and key j (ALiBi).
+    /// Returns the output [B, Tq, C] (heads concatenated) and the attention weights
+    /// [B, heads, Tq, Tk] (rows sum to 1; masked entries are 0).
     public static func scaledDotProductAttention(query: Variable, key: Variable, value: Variable,
-                                                 heads: Int, causal: Bool,
+                                                 heads: Int, causal: Bool, alibiSlopes: [Float]? = nil,
                                                  file: StaticString = #fileID, line: UInt = #line)
         -> (output: Variable, weights: Tensor) {
         let geometry = AttentionGeometry(query: query.shape, key: key.shape, value: value.shape,
                                          heads: heads, causal: causal, file: file, line: line)
+        if let alibiSlopes {
+            checkShapes { () throws(ShapeError) in
+                guard alibiSlopes.count == heads else {
+                    throw ShapeError(op: "scaledDotProductAttention",
+                                     "alibiSlopes has \(alibiSlopes.count) slopes for \(heads) heads", file: file, line: line)
+                }
+            }
+        }
         let g = geometry
         let tape = query.tape
         let output = tape.allocate([g.batch, g.queryLength, g.channels])                  // [B, Tq, C]
@@ -65,6 +80,10 @@ extension Variable {
                 HeadKernel.rowTimesMatrix(qp + g.row(b, i, h, length: g.queryLength), count: g.headSize,
                                           kTransposed, stride: g.keyStride, columns: padded,
                                           scale: g.scale, into: scores, accumulate: false)
+                if let alibiSlopes {                                                        // sᵢⱼ −= m_h·|posᵢ − j|
+                    HeadKernel.addLinearBias(scores, count: visible, slope: alibiSlopes[h],
+                                             queryPosition: g.keyLength - g.queryLength + i)
+                }
                 HeadKernel.softmax(scores, visible: visible, padded: padded)               // wᵢ = softmax(sᵢ)
                 let w = wp + g.weightsRow(b, h, i)
                 w.update(from: scores, count: visible)
@@ -270,6 +289,13 @@ enum HeadKernel {
         }
     }
 
+    /// ALiBi: row[j] −= slope·|queryPosition − j| for j in 0..<count.
+    @inline(__always)
+    static func addLinearBias(_ row: UnsafeMutablePointer<Float>, count: Int, slope: Float, queryPosition: Int) {
+        for j in 0..<count {
+            row[j] -= slope * Float(abs(queryPosition - j))
+        }
+    }
 
     /// out[0..<n] = (accumulate ? out : 0) + scale · Σ_{p<k} a[p] · M[p, 0..<n], with row p of M
     /// at `m + p·stride`. Rows of M must be readable up to n rounded up to 16 (the workspace pads

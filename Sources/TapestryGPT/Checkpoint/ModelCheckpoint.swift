@@ -4,7 +4,10 @@
 // PyTorch unchanged. The `__metadata__` string map makes it self-describing:
 //   format "tapestry-gpt", format_version "1", config (GPTConfig as JSON),
 //   tokenizer (the serialized tokenizer), iteration, val_loss,
-//   and nanoGPT-style n_layer/n_head/n_embd/block_size/vocab_size strings.
+//   and nanoGPT-style n_layer/n_head/n_embd/block_size/vocab_size strings, plus pos (the
+//   positional scheme) and, for a mixture of experts, moe_experts and moe_top_k.
+// `load` also reads int8-quantized checkpoints (metadata `quantization`), dequantizing them
+// (QuantizedCheckpoint.swift).
 
 import Foundation
 import Tapestry
@@ -31,6 +34,11 @@ public enum ModelCheckpoint {
         metadata["n_embd"] = String(config.nEmbd)
         metadata["block_size"] = String(config.blockSize)
         metadata["vocab_size"] = String(config.vocabSize)
+        metadata["pos"] = config.positionalEncoding.rawValue
+        if config.usesExperts {
+            metadata["moe_experts"] = String(config.moeExperts)
+            metadata["moe_top_k"] = String(config.moeTopK)
+        }
         try writeSafeTensors(model.parameters.map { ($0.name, $0.value) }, metadata: metadata, to: path)
     }
 
@@ -42,13 +50,13 @@ public enum ModelCheckpoint {
         public var iteration: Int { Int(metadata["iteration"] ?? "") ?? 0 }
     }
 
-    /// Reads a checkpoint written by `save`, checking its format, version, config and every
-    /// tensor. Every problem is a one-line `TrainError` (exit code 2: a bad input file) that
-    /// starts with `checkpoint <path>`.
+    /// Reads a checkpoint written by `save` (or by `Int8Quantization.save`, dequantized), checking
+    /// its format, version, config and every tensor. Every problem is a one-line `TrainError`
+    /// (exit code 2: a bad input file) that starts with `checkpoint <path>`.
     public static func load(path: String) throws -> Loaded {
         let label = "checkpoint \(path)"
         let file: TensorFile
-        do { file = try readSafeTensors(path) } catch { throw TrainError("checkpoint \(error)", exitCode: 2) }
+        do { file = try readModelTensors(path) } catch { throw TrainError("checkpoint \(error)", exitCode: 2) }
         let metadata = file.metadata
         try checkFormat(metadata, expected: format, label: label)
         guard let configText = metadata["config"],

@@ -8,6 +8,10 @@
 // The softmax weights [B, nh, T, T] are returned too: the trainer dumps them for the
 // attention viewer. With a KV cache, k and v of earlier positions are reused and only the new
 // tokens' q, k, v are computed (see KVCache.swift).
+//
+// Positions (GPTConfig.positionalEncoding): with RoPE, q and k are rotated before attention
+// (keys enter the cache already rotated); with ALiBi, the fused attention adds the per-head
+// distance bias to the scores. Learned and sinusoidal positions were added at the input.
 // Lesson: notebooks-md/06-causal-multi-head.md, notebooks-md/11-kv-cache.md
 
 import Tapestry
@@ -35,18 +39,23 @@ public final class CausalSelfAttention: Module {
 
     /// x [B, T, C] → ([B, T, C], attention weights [B, nh, T, Tk]).
     /// With `cache`, keys/values of earlier positions are prepended (Tk = cached + T).
-    public func callAsFunction(_ x: Variable, cache: KVCache.Layer? = nil,
+    public func callAsFunction(_ x: Variable, cache: KVCache.Layer? = nil, positions: AttentionPositions = .none,
                                context: inout ForwardContext) -> (Variable, Tensor) {
         let c = x.shape[x.rank - 1]
         let qkv = cAttn(x)                                             // [B, T, 3C]
         let parts = qkv.split(axis: -1, sizes: [c, c, c])              // q, k, v: [B, T, C]
-        var key = parts[1], value = parts[2]
+        var query = parts[0], key = parts[1], value = parts[2]
+        if let rotary = positions.rotary {                             // RoPE: rotate q and k per head
+            query = query.rotated(by: rotary, heads: heads)            // [B, T, C]
+            key = key.rotated(by: rotary, heads: heads)
+        }
         if let cache {
             key = cache.append(keys: key)                              // [B, Tk, C]
             value = cache.append(values: value)
         }
         let (y, weights) = Variable.scaledDotProductAttention(
-            query: parts[0], key: key, value: value, heads: heads, causal: true)   // [B, T, C]
+            query: query, key: key, value: value, heads: heads, causal: true,
+            alibiSlopes: positions.alibiSlopes)                        // [B, T, C]
         let out = cProj(y)                                             // [B, T, C]
         return (context.dropout(out, probability: dropout), weights)
     }

@@ -8,6 +8,10 @@
 // Weight tying: `wte` is used twice (lookup at the bottom, projection at the top), so its
 // gradient is the sum of both uses; the tape adds them (fan-out).
 // Parameter names are exactly nanoGPT's state_dict keys; Linear weights are [out, in].
+//
+// Variants (GPTConfig): `pos` replaces wpe by a fixed sinusoidal table, or moves positions
+// into attention (RoPE, ALiBi; see GPT+Positions.swift). `moe_experts` turns each block's MLP
+// into a mixture of experts; their load-balancing losses come back in `Output.auxiliaryLoss`.
 // Lesson: notebooks-md/08-gpt.md, notebooks-md/12-quantization-context.md
 
 import Tapestry
@@ -18,12 +22,14 @@ public final class GPT: Module {
     public let config: GPTConfig
     /// Token embedding `transformer.wte.weight` [V, C], also the output head.
     public let wte: Embedding
-    /// Position embedding `transformer.wpe.weight` [blockSize, C].
-    public let wpe: Embedding
+    /// Position embedding `transformer.wpe.weight` [blockSize, C]; nil unless `pos` is learned.
+    public let wpe: Embedding?
     /// `transformer.h.{i}`.
     public let blocks: [Block]
     /// Final LayerNorm `transformer.ln_f`.
     public let lnF: LayerNorm
+    /// Sinusoidal rows (scaled by 1/√C) for positions 0..<blockSize [blockSize, C]; nil unless `pos` is sinusoidal.
+    let sinusoidalTable: Tensor?
 
     /// A freshly initialized model: N(0, 0.02) weights and embeddings, zero biases,
     /// `c_proj` weights N(0, 0.02/√(2·n_layer)), LayerNorm weight 1 and bias 0.
@@ -33,8 +39,10 @@ public final class GPT: Module {
         var generator = RandomGenerator(seed: seed)
         wte = Embedding(name: "transformer.wte", count: config.vocabSize, dimensions: config.nEmbd,
                         generator: &generator)
-        wpe = Embedding(name: "transformer.wpe", count: config.blockSize, dimensions: config.nEmbd,
-                        generator: &generator)
+        wpe = config.positionalEncoding != .learned ? nil
+            : Embedding(name: "transformer.wpe", count: config.blockSize, dimensions: config.nEmbd, generator: &generator)
+        sinusoidalTable = config.positionalEncoding != .sinusoidal ? nil
+            : SinusoidalPositions.embedding(positions: 0..<config.blockSize, channels: config.nEmbd)
         var blocks: [Block] = []
         for i in 0..<config.nLayer {
             blocks.append(Block(name: "transformer.h.\(i)", config: config, generator: &generator))
@@ -45,7 +53,7 @@ public final class GPT: Module {
 
     /// Every parameter, in nanoGPT's state_dict order.
     public var parameters: [Parameter] {
-        wte.parameters + wpe.parameters + blocks.flatMap(\.parameters) + lnF.parameters
+        wte.parameters + (wpe?.parameters ?? []) + blocks.flatMap(\.parameters) + lnF.parameters
     }
 
     /// Parameters by dotted name.
@@ -61,45 +69,73 @@ public final class GPT: Module {
         public let loss: Variable?
         /// Softmax attention weights of each layer, [B, nh, T, Tk].
         public let attention: [Tensor]
+        /// Mixture of experts only: the mean over layers of the load-balancing loss (shape [];
+        /// 1 when balanced). The trainer adds `moe_aux_weight` times it to `loss`.
+        public let auxiliaryLoss: Variable?
+        /// Mixture of experts only: per layer, the fraction of assignments each expert got.
+        public let expertUtilization: [[Float]]
     }
 
     /// Runs the model on `ids` (B·T token ids, row-major [B, T]).
     ///
     /// - targets: B·T next-token ids; when given, `loss` is their mean cross-entropy.
     /// - cache: a KV cache for generation; positions then continue after the cached ones.
+    /// Learned positions stop at block_size; the other schemes accept longer sequences
+    /// (for extrapolation experiments; the trainer and the sampler stay within block_size).
     public func callAsFunction(_ ids: [Int], batch: Int, time: Int, targets: [Int]? = nil,
                                tape: Tape, context: inout ForwardContext,
                                cache: KVCache? = nil) -> Output {
         let start = cache?.length ?? 0
         precondition(ids.count == batch * time, "GPT: \(ids.count) ids for batch \(batch) × time \(time)")
-        precondition(start + time <= config.blockSize,
+        precondition(start + time <= config.blockSize || config.positionalEncoding.isDefinedBeyondBlockSize,
                      "GPT: sequence of \(start + time) tokens exceeds block_size \(config.blockSize)")
-        let tokens = wte(ids, shape: [batch, time], tape: tape)                  // [B, T, C]
-        let positions = wpe(Array(start..<(start + time)), shape: [time], tape: tape)   // [T, C]
-        var x = context.dropout(tokens + positions, probability: config.dropout)  // [B, T, C]
+        var x = wte(ids, shape: [batch, time], tape: tape)                       // [B, T, C]
+        if let positions = positionEmbedding(start: start, time: time, tape: tape) {
+            x = x + positions                                                     // + [T, C]
+        }
+        x = context.dropout(x, probability: config.dropout)                      // [B, T, C]
+        let positions = attentionPositions(start: start, time: time)
         var attention: [Tensor] = []
+        var auxiliaryLosses: [Variable] = []
+        var utilization: [[Float]] = []
         for (i, block) in blocks.enumerated() {
-            let (next, weights) = block(x, cache: cache?.layers[i], context: &context)
-            x = next                                                              // [B, T, C]
-            attention.append(weights)                                             // [B, nh, T, Tk]
+            let result = block(x, cache: cache?.layers[i], positions: positions, context: &context)
+            x = result.output                                                     // [B, T, C]
+            attention.append(result.attention)                                    // [B, nh, T, Tk]
+            if let routing = result.routing {
+                auxiliaryLosses.append(routing.auxiliaryLoss)
+                utilization.append(routing.assignment.utilization)
+            }
         }
         cache?.length += time
         let head = tape.parameter(wte.weight)                                     // [V, C]
         let logits = lnF(x).linear(weight: head, bias: nil)                       // [B, T, V]
         let loss = targets.map { logits.crossEntropy(targets: $0) }
-        return Output(logits: logits, loss: loss, attention: attention)
+        let auxiliaryLoss = auxiliaryLosses.isEmpty ? nil
+            : auxiliaryLosses.dropFirst().reduce(auxiliaryLosses[0], +) * (1 / Float(auxiliaryLosses.count))
+        return Output(logits: logits, loss: loss, attention: attention, auxiliaryLoss: auxiliaryLoss,
+                      expertUtilization: utilization)
     }
 
     /// Total number of parameters (the tied head counted once).
     public var parameterCount: Int { parameters.scalarCount }
 
     /// nanoGPT's "number of parameters": all but the position embedding.
-    public var nonEmbeddingParameterCount: Int { parameterCount - wpe.weight.count }
+    public var nonEmbeddingParameterCount: Int { parameterCount - (wpe?.weight.count ?? 0) }
+
+    /// Parameters one token uses: with experts, only the router and K of the E experts of
+    /// each block count. Equals `parameterCount` for a dense model.
+    public var activeParameterCount: Int {
+        blocks.reduce(parameterCount) { total, block in
+            guard let experts = block.experts else { return total }
+            return total - experts.parameterCount + experts.activeParameterCount
+        }
+    }
 
     /// Training FLOPs per token, nanoGPT's estimate: 6N + 12·L·H·Q·T
-    /// (N non-embedding parameters, L layers, H heads, Q head size, T block size).
+    /// (N active non-embedding parameters, L layers, H heads, Q head size, T block size).
     public func flopsPerToken(time: Int) -> Double {
-        let n = Double(nonEmbeddingParameterCount)
+        let n = Double(activeParameterCount - (wpe?.weight.count ?? 0))
         return 6 * n + 12 * Double(config.nLayer * config.nHead * config.headSize * time)
     }
 }

@@ -4,9 +4,11 @@
 // sequence. With it, each step computes q, k, v for the new token only and attends to the
 // stored keys and values: O(n) per step. Only for inference (no gradients flow through it).
 //
-// The cache holds at most block_size positions. Learned position embeddings are added at the
-// input, so when the window slides every position changes and the cache must be rebuilt;
-// `Generator` does that, which keeps cached and uncached generation identical.
+// The cache holds at most block_size positions. When the window slides, every token's
+// position changes (learned and sinusoidal embeddings are added at the input, RoPE keys are
+// stored already rotated at their positions), so the cache must be rebuilt; `TextGenerator`
+// does that for every scheme, which keeps cached and uncached generation identical. (ALiBi
+// depends only on distances and could keep its cache; one rule for all is simpler.)
 // Lesson: notebooks-md/11-kv-cache.md
 
 import Tapestry

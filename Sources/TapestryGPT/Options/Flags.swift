@@ -62,6 +62,18 @@ public struct Flag<Config> {
         }, current: { $0[keyPath: path] ?? "(none)" })
     }
 
+    /// One of the cases of a string enum (`--pos rope`); the help lists them.
+    public static func choice<Value: RawRepresentable & CaseIterable>(
+        _ name: String, _ path: WritableKeyPath<Config, Value>, _ help: String) -> Flag where Value.RawValue == String {
+        let names = Value.allCases.map(\.rawValue).joined(separator: "|")
+        return Flag(name: name, help: "\(help) (\(names))", isSwitch: false, apply: { config, text in
+            guard let value = Value(rawValue: text) else {
+                throw UsageError("--\(name): expected one of \(names), got '\(text)'")
+            }
+            config[keyPath: path] = value
+        }, current: { $0[keyPath: path].rawValue })
+    }
+
     /// A switch: present means true.
     public static func `switch`(_ name: String, _ path: WritableKeyPath<Config, Bool>, _ help: String) -> Flag {
         Flag(name: name, help: help, isSwitch: true, apply: { config, _ in config[keyPath: path] = true },

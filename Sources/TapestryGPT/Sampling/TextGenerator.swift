@@ -4,8 +4,9 @@
 // the last position, and chooses the next token (SamplingFilters.swift).
 //   without cache: the whole window is recomputed every step: O(n²) total work;
 //   with cache:    only the new token is computed, attending to stored keys/values: O(n).
-// When the window is full and slides, learned position embeddings shift, so the cache is
-// rebuilt from the window; both paths therefore compute the same logits and pick the same tokens.
+// When the window is full and slides, positions restart at the window's first token (for
+// every positional scheme), so the cache is rebuilt from the window; both paths therefore
+// compute the same logits and pick the same tokens.
 // Lesson: notebooks-md/08-gpt.md, notebooks-md/10-sampling.md, notebooks-md/11-kv-cache.md, notebooks-md/12-quantization-context.md
 
 import Tapestry

@@ -9,8 +9,10 @@ import Tapestry
 
 extension GPT {
     /// Mean cross-entropy (nats/token) over strided windows of `tokens`, without gradients.
-    public func stridedLoss(on tokens: [Int], windows: Int? = nil, batchSize: Int = 64) -> Double {
-        let time = config.blockSize
+    /// Windows are `time` tokens long (default block_size; longer only for the positional
+    /// schemes defined past block_size, to measure extrapolation).
+    public func stridedLoss(on tokens: [Int], windows: Int? = nil, batchSize: Int = 64, time: Int? = nil) -> Double {
+        let time = time ?? config.blockSize
         let available = tokens.count - time - 1
         guard available > 0 else { return .nan }
         var offsets = Array(Swift.stride(from: 0, to: available, by: time))

@@ -11,6 +11,8 @@ import Darwin
 
 /// A Float with four decimals.
 func fmt(_ x: Float) -> String { String(format: "%.4f", Double(x)) }
+/// A Float with two decimals.
+func fmt2(_ x: Float) -> String { String(format: "%.2f", Double(x)) }
 /// A Float in scientific notation (learning rates).
 func fmtExp(_ x: Float) -> String { String(format: "%.2e", Double(x)) }
 

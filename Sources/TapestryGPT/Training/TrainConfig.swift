@@ -59,6 +59,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var vocabSize = 512
     /// Load a trained BPE tokenizer instead of training one.
     public var tokenizerFile: String? = nil
+    /// Weight of the mixture-of-experts load-balancing loss added to the training loss.
+    public var moeAuxWeight: Float = 0.01
 
     public init() {}
 
@@ -82,6 +84,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if !(minLearningRate >= 0) { return "--min-lr must be >= 0, got \(minLearningRate)" }
         if !(weightDecay >= 0) { return "--weight-decay must be >= 0, got \(weightDecay)" }
         if !(gradClip >= 0) { return "--grad-clip must be >= 0, got \(gradClip)" }
+        if !(moeAuxWeight >= 0) { return "--moe-aux-weight must be >= 0, got \(moeAuxWeight)" }
         if tokenizer != "char" && tokenizer != "bpe" { return "--tokenizer must be char or bpe, got \(tokenizer)" }
         if tokenizer == "bpe" && vocabSize < 256 { return "--vocab-size must be at least 256 for BPE, got \(vocabSize)" }
         return nil

@@ -34,6 +34,10 @@ extension TrainConfig {
             .string("tokenizer", \.tokenizer, "char or bpe"),
             .int("vocab-size", \.vocabSize, "BPE vocabulary size (with --tokenizer bpe)"),
             .optionalString("tokenizer-file", \.tokenizerFile, "load this BPE tokenizer instead of training one"),
+            .choice("pos", \.model.positionalEncoding, "positional scheme"),
+            .int("moe-experts", \.model.moeExperts, "expert MLPs per block, 0 = dense MLP", minimum: 0),
+            .int("moe-top-k", \.model.moeTopK, "experts per token (each expert is 4C/K wide)"),
+            .float("moe-aux-weight", \.moeAuxWeight, "weight of the load-balancing loss"),
         ]
     }
 

@@ -4,6 +4,7 @@
 //   lr = schedule(iteration)                       warmup, then cosine decay
 //   for each micro-batch:                          gradient accumulation
 //       loss = model(x, y) / gradAccum              forward, recorded on the tape
+//              (+ moe_aux_weight · load-balancing loss with a mixture of experts)
 //       tape.backward(loss); tape.reset()           gradients add into the parameters
 //   clip the global gradient norm to gradClip
 //   AdamW step with lr; zero the gradients
@@ -29,7 +30,11 @@ public final class Trainer {
     public internal(set) var iteration = 0
     /// The batch used for every step with `--overfit-batch`.
     var fixedBatch: Batch?
-    let tape = Tape()
+    /// The tape every step records on (public so a profiler can be attached to it).
+    public let tape = Tape()
+    /// Mixture of experts: routing statistics summed over the micro-batches since the last
+    /// `takeExpertStatistics()`.
+    var expertStatistics = ExpertStatistics()
 
     /// A fresh model and optimizer for `config` on `data`.
     public init(config: TrainConfig, data: TrainingData) {
@@ -71,7 +76,7 @@ public final class Trainer {
                 seed: config.seed, stream: UInt64(iteration * config.gradAccum + micro)))
             let output = model(batch.inputs, batch: batch.batchSize, time: batch.time,
                                targets: batch.targets, tape: tape, context: &context)
-            let loss = output.loss!
+            var loss = output.loss!
             guard loss.value.item.isFinite else {
                 // Diagnose before the tape forgets the forward pass; no update happens.
                 let message = nonFiniteMessage(what: "loss is \(loss.value.item)", forward: tape.entries)
@@ -80,6 +85,10 @@ public final class Trainer {
                 throw TrainError(message)
             }
             lossSum += loss.value.item
+            if let auxiliary = output.auxiliaryLoss {
+                expertStatistics.add(utilization: output.expertUtilization, auxiliaryLoss: auxiliary.value.item)
+                if config.moeAuxWeight > 0 { loss = loss + auxiliary * config.moeAuxWeight }
+            }
             // Each micro-batch contributes loss / gradAccum, so the sum is the mean loss.
             tape.backward(loss, seed: Tensor(1 / Float(config.gradAccum)))
             tape.reset()
@@ -165,4 +174,45 @@ func isAllFinite(_ tensor: Tensor) -> Bool {
     let pointer = tensor.pointer
     for index in 0..<tensor.count where !pointer[index].isFinite { return false }
     return true
+}
+
+/// Mixture of experts: how the router spread the tokens, averaged over forward passes.
+public struct ExpertStatistics: Sendable {
+    /// Per layer, per expert: the sum of the utilization fractions.
+    var utilizationSums: [[Double]] = []
+    var auxiliaryLossSum: Double = 0
+    /// Forward passes summed.
+    public private(set) var passes = 0
+
+    mutating func add(utilization: [[Float]], auxiliaryLoss: Float) {
+        if utilizationSums.isEmpty { utilizationSums = utilization.map { $0.map { _ in 0 } } }
+        for (layer, fractions) in utilization.enumerated() {
+            for (e, fraction) in fractions.enumerated() { utilizationSums[layer][e] += Double(fraction) }
+        }
+        auxiliaryLossSum += Double(auxiliaryLoss)
+        passes += 1
+    }
+
+    /// Per layer, the mean fraction of (token, expert) assignments each expert received.
+    public var utilization: [[Float]] {
+        utilizationSums.map { $0.map { Float($0 / Double(Swift.max(passes, 1))) } }
+    }
+
+    /// The mean load-balancing loss (1 = balanced).
+    public var auxiliaryLoss: Float { Float(auxiliaryLossSum / Double(Swift.max(passes, 1))) }
+
+    /// One line per layer: `layer 0: 0.26 0.24 0.27 0.23`.
+    public var lines: [String] {
+        utilization.enumerated().map { layer, fractions in
+            "layer \(layer): " + fractions.map { fmt2($0) }.joined(separator: " ")
+        }
+    }
+}
+
+extension Trainer {
+    /// The routing statistics since the last call (empty for a dense model), and a fresh start.
+    public func takeExpertStatistics() -> ExpertStatistics {
+        defer { expertStatistics = ExpertStatistics() }
+        return expertStatistics
+    }
 }

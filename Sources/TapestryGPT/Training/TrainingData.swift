@@ -59,10 +59,11 @@ public struct TrainingData {
 
 /// Finds a dataset path: as given (relative to the current directory), else relative to the
 /// package root (so `swift run train` works from any directory of the checkout).
-public func resolveDatasetPath(_ path: String, filePath: String = #filePath) -> String {
+public func resolveDatasetPath(_ path: String) -> String {
     if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) { return path }
-    // #filePath is .../Sources/TapestryGPT/Training/TrainingData.swift: up four levels is the root.
-    var root = URL(fileURLWithPath: filePath)
+    // This file is .../Sources/TapestryGPT/Training/TrainingData.swift: up four levels is the root.
+    // (#filePath is read here, in the body: as a default argument it would name the caller's file.)
+    var root = URL(fileURLWithPath: #filePath)
     for _ in 0..<4 { root.deleteLastPathComponent() }
     let candidate = root.appendingPathComponent(path).path
     return FileManager.default.fileExists(atPath: candidate) ? candidate : path

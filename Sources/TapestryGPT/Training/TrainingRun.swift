@@ -65,6 +65,11 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
     let model = trainer.model
     let vocabulary = data.tokenizer.vocabularySize
     print("parameters: \(model.parameterCount) (\(model.nonEmbeddingParameterCount) without wpe)")
+    if model.config.usesExperts {
+        print("mixture of experts: \(model.config.moeExperts) experts of width \(model.config.expertHiddenSize), "
+            + "top-\(model.config.moeTopK); active parameters per token: \(model.activeParameterCount)")
+    }
+    if model.config.positionalEncoding != .learned { print("positions: \(model.config.positionalEncoding.rawValue)") }
     print("vocab size: \(vocabulary) (\(config.tokenizer)), train tokens: \(data.train.count), val tokens: \(data.val.count)")
     print("expected initial loss ln(\(vocabulary)) = \(fmt(Float(Foundation.log(Double(vocabulary)))))")
 
@@ -93,12 +98,20 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
             do { try saveCheckpoint(trainer, history: history, out: out, valLoss: last.val) }
             catch let error as TrainError { throw keepingCheckpoint(error) }
             lastSaved = iteration
-            if config.dumpAttentionEveryEval || iteration == config.maxIters {
+            if config.dumpAttentionEveryEval {
                 try AttentionDump.write(model: model, tokenizer: data.tokenizer, probe: probe,
                                         iteration: iteration, to: out.file("attention.safetensors"))
             }
         }
-        if iteration >= config.maxIters { break }
+        if iteration >= config.maxIters {
+            // The final dump is written here, outside the evaluation, so that a run resumed after
+            // a kill during its last writes (its evaluation already in the history) still writes it.
+            if !config.dumpAttentionEveryEval || evaluated {
+                try AttentionDump.write(model: model, tokenizer: data.tokenizer, probe: probe,
+                                        iteration: iteration, to: out.file("attention.safetensors"))
+            }
+            break
+        }
         let stepStart = clock.now
         let loss: Float
         do { loss = try trainer.step().loss } catch let error as TrainError { throw keepingCheckpoint(error) }
@@ -110,6 +123,10 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
             print("iter \(trainer.iteration): loss \(fmt(loss)), lr \(fmtExp(trainer.schedule(iteration))), "
                 + "\(fmt(Float(recent))) ms/iter, \(Int(Double(trainer.tokensPerStep) / recent * 1000)) tok/s, "
                 + "ETA \(duration(remaining))")
+            let experts = trainer.takeExpertStatistics()
+            if experts.passes > 0 {
+                print("  expert utilization (aux loss \(fmt(experts.auxiliaryLoss))): " + experts.lines.joined(separator: " | "))
+            }
         }
         if stopRequested() {
             // Mid-interval is fine: the history holds the evaluations so far, and a resumed run
