@@ -7,6 +7,7 @@ import Darwin
 #endif
 import ExerciseSolutions
 import Tapestry
+import TapestryGPT
 import Testing
 
 @Suite struct Lesson03PositionsTests {
@@ -56,6 +57,21 @@ import Testing
         LessonBook.pin("03-sin-dot-far", [dot(50, 51), dot(50, 54), dot(50, 66), dot(50, 114)])
         LessonBook.pin("03-sin-row0", Array(table[0].prefix(6)))
         #expect(abs(dot(0, 3) - dot(150, 153)) < 1e-3)
+        // The exercise's table is the library's.
+        let library = SinusoidalPositions.table(positions: 0..<200, channels: 64)
+        for p in [0, 7, 199] { for c in 0..<64 { #expect(abs(library[p, c] - table[p][c]) < 1e-5) } }
+    }
+
+    @Test func theGPTCanUseEveryScheme() {
+        // lesson: 03-schemes begin
+        var counts: [String] = []
+        for scheme in PositionalScheme.allCases {                     // learned, sinusoidal, rope, alibi
+            let config = GPTConfig(blockSize: 64, vocabSize: 65, nLayer: 2, nHead: 4, nEmbd: 64,
+                                   positionalEncoding: scheme)
+            counts.append("\(scheme.rawValue): \(GPT(config: config, seed: 3).parameterCount)")
+        }
+        // lesson: 03-schemes end
+        LessonBook.pin("03-scheme-counts", text: counts.joined(separator: "\n"))
     }
 
     @Test func rotationsMakeScoresDependOnTheOffset() {
@@ -79,6 +95,13 @@ import Testing
         // lesson: 03-rope end
         #expect(abs(scores[0] - scores[1]) < 1e-3)
         LessonBook.pin("03-rope-scores", scores)
+
+        // The library's rotary op (one head of size 8) rotates exactly like this hand-written one.
+        let tape = Tape()
+        let x = tape.constant(Tensor(shape: [1, 2, 8], scalars: q + k))
+        let byOp = x.rotated(by: RotaryTable(positions: 5..<7, headSize: 8), heads: 1).value
+        let byHand = rotated(q, position: 5) + rotated(k, position: 6)
+        for i in 0..<16 { #expect(abs(byOp[flat: i] - byHand[i]) < 1e-5) }
     }
 
     @Test func alibiIsABiasOnTheScores() {
@@ -91,6 +114,7 @@ import Testing
         })
         // lesson: 03-alibi end
         LessonBook.pin("03-alibi-slopes", slopes)
+        #expect(slopes == ALiBi.slopes(heads: 4))
         LessonBook.pin("03-alibi-bias", text: "\(bias)")
     }
 }

@@ -17,6 +17,29 @@ import Testing
         LessonBook.pin("12-row-scale", scale)
         LessonBook.pin("12-row-values", values.map(Int.init))
         LessonBook.pin("12-row-back", values.map { Float($0) * scale })
+        // The library's quantizer (the one `swift run quantize` uses) gives the same row.
+        let library = Int8Quantization.quantize(Tensor([row]))
+        #expect(library.values == values && abs(library.scales[0] - scale) < 1e-9)
+    }
+
+    @Test func theLibraryQuantizesAMatrixRowByRow() {
+        // lesson: 12-library begin
+        let model = GPT(config: GPTConfig(blockSize: 64, vocabSize: 65, nLayer: 4, nHead: 4, nEmbd: 128), seed: 12)
+        let weight = model.blocks[0].mlp!.cFc.weight.value                  // [4C, C] = [512, 128]
+        let quantized = Int8Quantization.quantize(weight)                    // Int8 values, one scale per row
+        let restored = Int8Quantization.dequantize(quantized)                // back to Float32
+        let bytes = (float: weight.count * 4, int8: quantized.values.count + quantized.scales.count * 4)
+        // lesson: 12-library end
+        var worst: Float = 0, allowed: Float = 0
+        for r in 0..<512 {
+            allowed = max(allowed, quantized.scales[r] / 2)
+            for c in 0..<128 { worst = max(worst, abs(restored[r, c] - weight[r, c])) }
+        }
+        #expect(worst <= allowed * 1.0001)
+        LessonBook.pin("12-library-float-bytes", bytes.float)
+        LessonBook.pin("12-library-int8-bytes", bytes.int8)
+        LessonBook.pin("12-library-error", worst)
+        LessonBook.pin("12-library-half-scale", allowed)
     }
 
     @Test func quantizingATrainedModel() throws {
@@ -107,6 +130,6 @@ import Testing
         // lesson: 12-window end
         #expect(a == b)
         LessonBook.pin("12-window-same", text: "\(a == b)")
-        LessonBook.pin("12-wpe-rows", model.wpe.weight.value.shape[0])
+        LessonBook.pin("12-wpe-rows", model.wpe!.weight.value.shape[0])
     }
 }

@@ -2,7 +2,6 @@
 //
 // The name is the same everywhere: checkpoint keys (nanoGPT's state_dict names such as
 // `transformer.h.0.attn.c_attn.weight`), optimizer state, tests and viewers.
-// Lesson: notebooks-md/12-quantization-context.md
 
 /// A named trainable tensor and the gradient that `Tape.backward` adds into.
 ///

@@ -37,7 +37,7 @@
 //
 // What this is not: dropout on the weights, an additive mask other than causal and ALiBi, or a
 // FlashAttention-style streaming softmax (T ≤ a few hundred here, so a row of scores fits in L1).
-// Lesson: notebooks-md/03-positional-encodings.md, notebooks-md/05-attention.md, notebooks-md/06-causal-multi-head.md, notebooks-md/11-kv-cache.md
+// Lesson: notebooks-md/05-attention.md, notebooks-md/06-causal-multi-head.md, notebooks-md/11-kv-cache.md
 
 extension Variable {
     /// Multi-head scaled dot-product attention:

@@ -18,6 +18,7 @@
 // tokens use positions start ..< start + T (start = tokens already cached).
 // What it is not: the "rotate half" layout of GPT-NeoX/LLaMA-HF (pairs (i, i + hs/2)); that
 // is the same idea with the channels permuted. No parameters: nothing here is trained.
+// Lesson: notebooks-md/03-positional-encodings.md
 
 #if canImport(Glibc)
 import Glibc

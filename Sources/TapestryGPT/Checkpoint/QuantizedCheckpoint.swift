@@ -14,6 +14,7 @@
 // (`readModelTensors`): `swift run sample` accepts either file.
 // What it is not: int8 inference. The weights are turned back into Float32 when loaded; the
 // saving is in the file (about 4× smaller), not in the arithmetic.
+// Lesson: notebooks-md/12-quantization-context.md
 
 import Tapestry
 

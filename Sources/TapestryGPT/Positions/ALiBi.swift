@@ -14,6 +14,7 @@
 // fused attention op (Tapestry/Ops/Attention.swift, `alibiSlopes:`); being a constant, it
 // changes the forward scores but not the backward formulas.
 // What it is not: trained. The slopes are fixed.
+// Lesson: notebooks-md/03-positional-encodings.md
 
 import Foundation
 

@@ -7,6 +7,7 @@
 // p runs over start ..< start + T, where start is the number of tokens already in the KV cache
 // (0 without a cache). The sampler restarts positions at 0 whenever its window slides, with or
 // without the cache, so both paths see the same positions for every scheme.
+// Lesson: notebooks-md/03-positional-encodings.md
 
 import Tapestry
 

@@ -18,6 +18,7 @@
 // What it is not: trained (no parameter, no gradient). The formula is defined for any p, so
 // the table can be computed past block_size; whether the model copes there is what the
 // extrapolation column of the README measures.
+// Lesson: notebooks-md/03-positional-encodings.md
 
 import Foundation
 import Tapestry

@@ -13,6 +13,7 @@
 // positions have no rows past block_size, so they are refused there.
 // What it is not: a sliding-window evaluation (every token of a window sees only the tokens
 // of its own window, so early tokens of each window have less context).
+// Lesson: notebooks-md/12-quantization-context.md
 
 import Foundation
 import Tapestry
