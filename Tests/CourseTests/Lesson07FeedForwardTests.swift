@@ -114,7 +114,7 @@ import Testing
         let tape = Tape()
         var context = ForwardContext.evaluation
         let x = tape.constant(Tensor.randomNormal([2, 5, 8], using: &generator))   // [B, T, C]
-        let (y, _) = block(x, context: &context)                                   // [B, T, C]
+        let y = block(x, context: &context).output                                 // [B, T, C]
         // lesson: 07-block end
         #expect(y.shape == [2, 5, 8])
         LessonBook.pin("07-block-parameters", block.parameters.count)

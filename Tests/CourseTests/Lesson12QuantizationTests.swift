@@ -107,6 +107,6 @@ import Testing
         // lesson: 12-window end
         #expect(a == b)
         LessonBook.pin("12-window-same", text: "\(a == b)")
-        LessonBook.pin("12-wpe-rows", model.wpe.weight.value.shape[0])
+        LessonBook.pin("12-wpe-rows", model.wpe!.weight.value.shape[0])
     }
 }
