@@ -82,6 +82,26 @@ import Testing
         #expect(crossed.output.shape == [1, 4, 8])
     }
 
+    @Test func theLibrarysEncoderDecoder() {
+        // lesson: 08-encoder-decoder begin
+        let config = EncoderDecoderConfig(sourceVocabularySize: 12, targetVocabularySize: 14, maxLength: 8,
+                                          encoderLayers: 1, decoderLayers: 1,
+                                          layer: TransformerLayerConfig(dModel: 16, heads: 2, feedForward: 32, dropout: 0))
+        let model = EncoderDecoder(config: config, seed: 8)
+        let tape = Tape()
+        var context = ForwardContext.evaluation
+        let output = model(source: [3, 4, 5, 6, 7, 8], sourceLength: 6,            // S = 6 source tokens
+                           target: [1, 8, 7, 6], targetLength: 4, batch: 1,          // T = 4: start token, then a prefix
+                           tape: tape, context: &context)
+        let shapes = (output.logits.shape, output.selfAttention[0].shape, output.crossAttention[0].shape)
+        // lesson: 08-encoder-decoder end
+        LessonBook.pin("08-encoder-decoder-shapes", text: "\(shapes.0) \(shapes.1) \(shapes.2)")
+        LessonBook.pin("08-decoder-layer-names", text: model.decoder.parameters.map(\.name)
+            .filter { $0.hasSuffix("weight") }.joined(separator: "\n"))
+        #expect(output.selfAttention[0][0, 0, 0, 1] == 0)                            // causal
+        #expect(output.crossAttention[0][0, 0, 0, 5] > 0)                            // the whole source
+    }
+
     @Test func greedyTextFromAnUntrainedModel() {
         // lesson: 08-generate begin
         let model = GPT(config: GPTConfig(blockSize: 16, vocabSize: 65, nLayer: 2, nHead: 4, nEmbd: 32), seed: 8)

@@ -17,6 +17,7 @@
 // default) and positions are learned, as in the GPT.
 // What it is not: padding masks (a batch holds sequences of one length: see the seq2seq
 // example's bucketing), beam search, weight tying, or a KV cache.
+// Lesson: notebooks-md/08-gpt.md
 
 import Tapestry
 import TapestryNN

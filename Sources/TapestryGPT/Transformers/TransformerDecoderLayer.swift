@@ -11,6 +11,7 @@
 // The parameter names are PyTorch's (`self_attn`, `multihead_attn`, `linear1`, `norm3`, ...).
 // What it is not: norm_first, GELU, padding masks, or a KV cache (greedy decoding re-runs the
 // decoder on the growing prefix; for the toy lengths here that is cheap).
+// Lesson: notebooks-md/08-gpt.md
 
 import Tapestry
 import TapestryNN

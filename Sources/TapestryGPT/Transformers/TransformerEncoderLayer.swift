@@ -10,6 +10,7 @@
 // stably. For two layers both train; this one matches PyTorch's default so that a PyTorch
 // state_dict loads by name (`self_attn.in_proj_weight`, `linear1`, `norm1`, ...).
 // What it is not: norm_first, GELU, or a padding mask.
+// Lesson: notebooks-md/08-gpt.md
 
 import Tapestry
 import TapestryNN
