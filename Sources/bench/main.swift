@@ -4,6 +4,8 @@
 //   gemm        GFLOP/s of every GEMM shape of the nanoGPT CPU config, plus one core's FMA peak
 //   vectormath  G elements/s of VectorMath's exp, tanh, erf against Foundation's
 //   train-step  the whole training step: ms/iter, tokens/s, GFLOP/s, MFU, resident memory
+//   bpe         byte-level BPE: training time at vocab 4096, encode MB/s (default corpus)
+//   sample      generation tokens/s with and without the KV cache
 //   profile     one training step's time per op, forward and backward (not part of "all")
 // With no CASE every case runs. Without --threads each case runs at 1 and 2 threads.
 // --config baby runs train-step/profile on the baby GPT instead of nanoGPT's CPU config.
@@ -43,6 +45,8 @@ let cases: [BenchCase] = [
     BenchCase(name: "gemm", summary: "GEMM GFLOP/s for the model's shapes, and the FMA peak", run: benchGEMM),
     BenchCase(name: "vectormath", summary: "exp, tanh, erf: G elements/s, SIMD16 against Foundation", run: benchVectorMath),
     BenchCase(name: "train-step", summary: "training step: ms/iter, tokens/s, GFLOP/s, MFU, RSS", run: benchTrainStep),
+    BenchCase(name: "bpe", summary: "BPE training time (vocab 4096) and encode MB/s on the default corpus", run: benchBPE),
+    BenchCase(name: "sample", summary: "generation tokens/s with and without the KV cache", run: benchSample),
     BenchCase(name: "profile", summary: "training step time per op, forward/backward (only when named)",
               run: benchProfile, inAll: false),
 ]
