@@ -17,6 +17,10 @@ do {
         print(TrainConfig.help)
         exit(0)
     }
+    if config.profileSteps > 0 {                   // --profile N: time N steps, print the table, exit
+        _ = try runProfile(config, print: { writeToStandardOutput($0 + "\n") })
+        exit(0)
+    }
     Interrupt.installHandler()
     _ = try runTraining(config, print: { writeToStandardOutput($0 + "\n") },   // unbuffered: progress shows at once
                         stopRequested: { Interrupt.isRequested })

@@ -4,7 +4,9 @@
 // - to an op's FORWARD the wall time since the previous `record` call (or since `start()`):
 //   the time the op took to check shapes, allocate and compute its output, plus any untaped
 //   work before it (batch sampling lands on the first op);
-// - to an op's BACKWARD the wall time of its backward closure.
+// - to an op's BACKWARD the wall time of its backward closure;
+// - to both the FLOPs that `OpFLOPs.cost` computes from the op's shapes at `record` (the
+//   backward FLOPs are charged when the node's backward actually runs).
 // When `tape.profiler` is nil (the default) the tape does one nil check per op: no cost.
 //
 // What it is not: a sampling profiler. It cannot see inside a closure; `perf` or callgrind can.
@@ -23,6 +25,11 @@ public final class OpProfiler {
         public var backwardSeconds: Double = 0
         public var forwardCalls = 0
         public var backwardCalls = 0
+        /// FLOPs of the forward calls and of the backward calls (see OpFLOPs.swift).
+        public var forwardFLOPs: Double = 0
+        public var backwardFLOPs: Double = 0
+        /// False for ops `OpFLOPs` does not count (data movement): their FLOPs print as "—".
+        public var hasFLOPs = false
     }
 
     /// Totals per op name, in first-seen order (see `names`).
@@ -32,10 +39,15 @@ public final class OpProfiler {
     /// The clock, in seconds. Any monotonic clock works; the default is the monotonic wall clock.
     let clock: () -> Double
     var lastMark: Double = 0
+    /// Whether `scaledDotProductAttention` is counted as causal (the tape does not record it).
+    public let causalAttention: Bool
+    /// Backward FLOPs of the current tape's nodes, by node index (nil: not counted).
+    var pendingBackwardFLOPs: [Double?] = []
 
-    /// A profiler reading `clock` (seconds).
-    public init(clock: @escaping () -> Double = OpProfiler.continuousSeconds) {
+    /// A profiler reading `clock` (seconds); `causalAttention` as in `OpFLOPs.cost`.
+    public init(clock: @escaping () -> Double = OpProfiler.continuousSeconds, causalAttention: Bool = true) {
         self.clock = clock
+        self.causalAttention = causalAttention
     }
 
     /// Seconds on the monotonic wall clock.
@@ -49,16 +61,34 @@ public final class OpProfiler {
     public func start() { lastMark = clock() }
 
     /// Forgets every total.
-    public func clear() { entries = [:]; names = [] }
+    public func clear() { entries = [:]; names = []; pendingBackwardFLOPs = [] }
 
-    func recordForward(_ op: StaticString) {
+    /// Called by `Tape.record` for the node that will have index `index` on the tape.
+    func recordForward(_ op: StaticString, index: Int, inputs: [Variable], output: Tensor) {
         let now = clock()
-        update("\(op)") { $0.forwardSeconds += now - lastMark; $0.forwardCalls += 1 }
-        lastMark = now
+        let name = "\(op)"
+        let cost = OpFLOPs.cost(op: name, inputs: inputs.map { OpOperand(shape: $0.shape, needsGradient: $0.requiresGradient) },
+                                output: output.shape, causalAttention: causalAttention)
+        update(name) {
+            $0.forwardSeconds += now - lastMark
+            $0.forwardCalls += 1
+            if let cost { $0.forwardFLOPs += cost.forward; $0.hasFLOPs = true }
+        }
+        // A tape starts again at index 0 after `reset()`.
+        if index == 0 { pendingBackwardFLOPs.removeAll(keepingCapacity: true) }
+        while pendingBackwardFLOPs.count < index { pendingBackwardFLOPs.append(nil) }
+        pendingBackwardFLOPs.append(cost?.backward)
+        lastMark = clock()            // this bookkeeping is charged to no op
     }
 
-    func recordBackward(_ op: StaticString, seconds: Double) {
-        update("\(op)") { $0.backwardSeconds += seconds; $0.backwardCalls += 1 }
+    /// Called by `Tape.backward` after the backward closure of node `index` ran.
+    func recordBackward(_ op: StaticString, index: Int, seconds: Double) {
+        let flops = index < pendingBackwardFLOPs.count ? pendingBackwardFLOPs[index] : nil
+        update("\(op)") {
+            $0.backwardSeconds += seconds
+            $0.backwardCalls += 1
+            if let flops { $0.backwardFLOPs += flops }
+        }
     }
 
     func update(_ name: String, _ change: (inout Entry) -> Void) {

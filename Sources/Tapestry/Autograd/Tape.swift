@@ -111,7 +111,7 @@ public final class Tape {
         guard isRecording, inputs.contains(where: { $0.requiresGradient }) else {
             return Variable(value: output, tape: self)
         }
-        profiler?.recordForward(op)
+        profiler?.recordForward(op, index: nodes.count, inputs: inputs, output: output)
         let slot = newSlot(shape: output.shape, gradient: nil)
         nodes.append(Node(op: op, inputs: inputs.map(\.slot), output: slot, value: output, backward: backward))
         return Variable(value: output, slot: slot, tape: self)
@@ -164,7 +164,7 @@ public final class Tape {
             if let profiler {
                 let start = profiler.clock()
                 node.backward(UnsafePointer(outputGradient.pointer))
-                profiler.recordBackward(node.op, seconds: profiler.clock() - start)
+                profiler.recordBackward(node.op, index: index, seconds: profiler.clock() - start)
             } else {
                 node.backward(UnsafePointer(outputGradient.pointer))
             }

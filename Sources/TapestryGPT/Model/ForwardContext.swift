@@ -1,5 +1,6 @@
 // ForwardContext: what a forward pass needs besides its inputs: training or evaluation
-// mode, and the random stream for dropout masks.
+// mode, the random stream for dropout masks, and (optionally) an observer of the residual
+// stream for `train --health`.
 
 import Tapestry
 
@@ -9,6 +10,9 @@ public struct ForwardContext {
     public var training: Bool
     /// Source of dropout masks. Derive it from (seed, step) so a resumed run draws the same masks.
     public var generator: RandomGenerator
+    /// When set, the GPT adds the residual stream after the embeddings and after each block
+    /// to it (reads only: the values and the tape are unchanged).
+    public var residualStatistics: ResidualStatistics? = nil
 
     public init(training: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {
         self.training = training

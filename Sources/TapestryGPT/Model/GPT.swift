@@ -94,6 +94,7 @@ public final class GPT: Module {
             x = x + positions                                                     // + [T, C]
         }
         x = context.dropout(x, probability: config.dropout)                      // [B, T, C]
+        context.residualStatistics?.add(position: 0, x.value)
         let positions = attentionPositions(start: start, time: time)
         var attention: [Tensor] = []
         var auxiliaryLosses: [Variable] = []
@@ -101,6 +102,7 @@ public final class GPT: Module {
         for (i, block) in blocks.enumerated() {
             let result = block(x, cache: cache?.layers[i], positions: positions, context: &context)
             x = result.output                                                     // [B, T, C]
+            context.residualStatistics?.add(position: i + 1, x.value)
             attention.append(result.attention)                                    // [B, nh, T, Tk]
             if let routing = result.routing {
                 auxiliaryLosses.append(routing.auxiliaryLoss)

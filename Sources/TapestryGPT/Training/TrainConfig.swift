@@ -61,6 +61,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var tokenizerFile: String? = nil
     /// Weight of the mixture-of-experts load-balancing loss added to the training loss.
     public var moeAuxWeight: Float = 0.01
+    /// `--profile N`: time N steps op by op (after warm-up), print the table and exit (0 = train).
+    public var profileSteps = 0
+    /// `--health`: print per-layer gradient norms, update ratios, activations and clip events.
+    public var health = false
 
     public init() {}
 
@@ -85,6 +89,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if !(weightDecay >= 0) { return "--weight-decay must be >= 0, got \(weightDecay)" }
         if !(gradClip >= 0) { return "--grad-clip must be >= 0, got \(gradClip)" }
         if !(moeAuxWeight >= 0) { return "--moe-aux-weight must be >= 0, got \(moeAuxWeight)" }
+        if profileSteps > 0 && health {
+            return "--profile and --health cannot be combined (--health's measurements would be timed as part of the step)"
+        }
         if tokenizer != "char" && tokenizer != "bpe" { return "--tokenizer must be char or bpe, got \(tokenizer)" }
         if tokenizer == "bpe" && vocabSize < 256 { return "--vocab-size must be at least 256 for BPE, got \(vocabSize)" }
         return nil

@@ -38,6 +38,9 @@ extension TrainConfig {
             .int("moe-experts", \.model.moeExperts, "expert MLPs per block, 0 = dense MLP", minimum: 0),
             .int("moe-top-k", \.model.moeTopK, "experts per token (each expert is 4C/K wide)"),
             .float("moe-aux-weight", \.moeAuxWeight, "weight of the load-balancing loss"),
+            .int("profile", \.profileSteps, "time N steps op by op after 2 warm-up steps, print the table and exit (0 = off)",
+                 minimum: 0),
+            .switch("health", \.health, "print per-layer gradient norm, update ratio, activations and clip events at each log"),
         ]
     }
 

@@ -35,6 +35,8 @@ public final class Trainer {
     /// Mixture of experts: routing statistics summed over the micro-batches since the last
     /// `takeExpertStatistics()`.
     var expertStatistics = ExpertStatistics()
+    /// `--health`: per-layer figures measured at each log step (nil: off, no cost).
+    public var health: TrainingHealth?
 
     /// A fresh model and optimizer for `config` on `data`.
     public init(config: TrainConfig, data: TrainingData) {
@@ -70,10 +72,13 @@ public final class Trainer {
     public func step() throws -> (loss: Float, gradientNorm: Float) {
         let learningRate = schedule(iteration)
         var lossSum: Float = 0
+        let residuals = health?.beginStep(iteration + 1)
         for micro in 0..<config.gradAccum {
             let batch = nextBatch()
             var context = ForwardContext(training: true, generator: RandomGenerator.derived(
                 seed: config.seed, stream: UInt64(iteration * config.gradAccum + micro)))
+            context.residualStatistics = residuals
+            tape.profiler?.start()                     // the batch is not charged to the first op
             let output = model(batch.inputs, batch: batch.batchSize, time: batch.time,
                                targets: batch.targets, tape: tape, context: &context)
             var loss = output.loss!
@@ -97,13 +102,17 @@ public final class Trainer {
         guard meanLoss.isFinite else {
             throw TrainError(nonFiniteMessage(what: "loss is \(meanLoss)"))
         }
+        health?.recordGradients()
         let norm = config.gradClip > 0
             ? clipGradientNorm(model.parameters, maxNorm: config.gradClip)
             : clipGradientNorm(model.parameters, maxNorm: .infinity)
         guard norm.isFinite else {
             throw TrainError(nonFiniteMessage(what: "gradient norm is \(norm)"))
         }
+        health?.recordClip(norm: norm)
+        health?.recordWeightsBeforeUpdate()
         optimizer.step(learningRate: learningRate)
+        health?.endStep()
         optimizer.zeroGrad()
         iteration += 1
         return (meanLoss, norm)

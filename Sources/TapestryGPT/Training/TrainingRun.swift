@@ -23,6 +23,8 @@ public struct TrainSummary: Codable, Sendable {
     public var tokensPerSecond: Double
     public var wallSeconds: Double
     public var peakMemoryBytes: Int
+    /// Peak resident set size in MiB (getrusage's ru_maxrss).
+    public var peakRssMiB: Double
     public var sample: String
 }
 
@@ -48,6 +50,7 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
         throw TrainError(problem, exitCode: 2)
     }
     let trainer = Trainer(config: config, data: data)
+    if config.health { trainer.health = TrainingHealth(model: trainer.model, config: config) }
     let probe = try probeTokens(config, data: data)
     var history: [LossRecord] = []
     var lastSaved: Int? = nil                      // step of the last complete checkpoint
@@ -127,6 +130,7 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
             if experts.passes > 0 {
                 print("  expert utilization (aux loss \(fmt(experts.auxiliaryLoss))): " + experts.lines.joined(separator: " | "))
             }
+            if let report = trainer.health?.takeReport() { report.lines.forEach(print) }
         }
         if stopRequested() {
             // Mid-interval is fine: the history holds the evaluations so far, and a resumed run
@@ -145,11 +149,16 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
     let sample = data.tokenizer.decode(generated)
     print("sample:\n\(sample)")
     let medianStep = median(stepMilliseconds)
+    let peakBytes = peakMemoryBytes()
     let summary = TrainSummary(
         finalTrainLoss: last.train, finalValLoss: last.val, valBitsPerByte: data.bitsPerByte(valLoss: last.val),
         iterations: trainer.iteration, parameters: model.parameterCount, medianMsPerIter: medianStep,
         tokensPerSecond: medianStep > 0 ? Double(trainer.tokensPerStep) / medianStep * 1000 : 0,
-        wallSeconds: (clock.now - started).milliseconds / 1000, peakMemoryBytes: peakMemoryBytes(), sample: sample)
+        wallSeconds: (clock.now - started).milliseconds / 1000, peakMemoryBytes: peakBytes,
+        peakRssMiB: Double(peakBytes) / 1_048_576, sample: sample)
+    print("done: \(trainer.iteration) steps, median \(fmt2(Float(medianStep))) ms/iter, "
+        + "\(Int(summary.tokensPerSecond)) tok/s, wall \(duration(summary.wallSeconds)), "
+        + "peak memory \(fmt2(Float(summary.peakRssMiB))) MiB (max resident set size)")
     let encoder = JSONEncoder.sorted
     encoder.outputFormatting.insert(.prettyPrinted)
     try writeFileAtomically(Array(try encoder.encode(summary)), to: out.file("summary.json"))
