@@ -1,15 +1,16 @@
 // TrainingHealth+Lines: how `train --health` prints a report: a small table per log step,
-// one row per layer, then the clip events and the verdict. Example (2 layers):
+// one row per layer, then the clip events and the verdict. Real output (block 16, 2 layers,
+// 32 embd, batch 4, --log-interval 10):
 //
 //   health at iter 10 (gradient norms before clipping; update = this step's AdamW change):
-//     layer       grad norm  weight norm  log10(update/weight)  resid mean  resid std
-//     embeddings     0.6254       5.1122                 -1.95     -0.0007     0.0283
-//     h.0            0.3514       5.6562                 -2.02     -0.0011     0.0593
-//     h.1            0.3211       5.6489                 -2.03     -0.0020     0.0891
-//     ln_f           0.0410      11.3137                 -2.93           —          —
-//     all            0.7855
-//     clipping: 2 of 9 steps since the last report above --grad-clip 1.0 (last norm 0.7855, largest 1.2048)
-//     verdict: healthy
+//       layer       grad norm  weight norm  log10(update/weight)  resid mean  resid std
+//       embeddings     1.0227       1.0565                 -2.51     -0.0009     0.0274
+//       h.0            0.9163       1.8068                 -2.54     -0.0004     0.0282
+//       h.1            0.8854       1.8328                 -2.53      0.0001     0.0293
+//       ln_f           0.0237       5.6564                 -4.04           —          —
+//       all            1.6340
+//       clipping: 9 of 9 steps since the last report above --grad-clip 1.0 (last norm 1.6340, largest 2.5556)
+//       verdict: healthy
 
 import Foundation
 
