@@ -3,7 +3,8 @@
 // What it is: an optional listener on a `Tape`. When `tape.profiler` is set, the tape charges
 // - to an op's FORWARD the wall time since the previous `record` call (or since `start()`):
 //   the time the op took to check shapes, allocate and compute its output, plus any untaped
-//   work before it (batch sampling lands on the first op);
+//   work before it (`Trainer.step` calls `start()` after drawing its batch, so the batch is
+//   not charged to the first op);
 // - to an op's BACKWARD the wall time of its backward closure;
 // - to both the FLOPs that `OpFLOPs.cost` computes from the op's shapes at `record` (the
 //   backward FLOPs are charged when the node's backward actually runs).
