@@ -5,6 +5,12 @@
 // that nobody else references any more goes back on a free list keyed by element count, and
 // the next step takes it from there. A buffer still held outside (a loss the caller kept, an
 // attention map being saved) is simply left alone, so recycling can never alias live data.
+//
+// Gradient buffers follow a second, stricter discipline: the tape never lets one escape (it
+// hands out copies), so it takes them with `takeZeroed` and returns each with `giveBack` the
+// moment it is done with it, with no reference check. Both kinds share the free lists, so a
+// gradient buffer released in the middle of backward is reused, still warm in the cache, by
+// the next gradient of the same size.
 
 final class BufferPool {
     private var free: [Int: [TensorStorage]] = [:]
@@ -24,6 +30,21 @@ final class BufferPool {
         }
         issued.append(storage)
         return Tensor(shape: shape, storage: storage)
+    }
+
+    /// A zeroed buffer of `count` floats that the caller owns until it calls `giveBack`.
+    func takeZeroed(count: Int) -> TensorStorage {
+        if let reused = free[count]?.popLast() {
+            reused.pointer.update(repeating: 0, count: count)
+            return reused
+        }
+        totalBytes += count * MemoryLayout<Float>.stride
+        return TensorStorage(zeroedCount: count)
+    }
+
+    /// Returns a buffer from `takeZeroed`; the caller must hold no other reference to it.
+    func giveBack(_ storage: TensorStorage) {
+        free[storage.count, default: []].append(storage)
     }
 
     /// Moves every issued buffer that only the pool still references to the free lists.

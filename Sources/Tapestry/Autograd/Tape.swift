@@ -48,12 +48,21 @@ public final class Tape {
     var nodes: [Node] = []
     /// Gradient buffer of each slot; created zeroed on first use.
     var gradients: [TensorStorage?] = []
+    /// Whether the tape owns the slot's gradient buffer (false for a parameter's `grad`).
+    var ownsGradient: [Bool] = []
     /// Shape of the value in each slot.
     var slotShapes: [[Int]] = []
     let pool = BufferPool()
 
     /// When set, times every op's forward and backward (see OpProfiler.swift). Nil: no cost.
     public var profiler: OpProfiler?
+
+    /// When true, `backward` gives each op output's gradient buffer back to the pool as soon
+    /// as that op's backward has run, since nothing reads it afterwards. Peak memory then holds
+    /// only the gradients still in flight, instead of one per activation; `gradient(of:)`
+    /// answers only for leaves. The trainer turns it on; the default keeps every gradient
+    /// for inspection.
+    public var releasesIntermediateGradients = false
 
     /// False inside `withoutGrad`: ops compute values and record nothing.
     public private(set) var isRecording = true
@@ -89,6 +98,7 @@ public final class Tape {
 
     func newSlot(shape: [Int], gradient: TensorStorage?) -> Int {
         gradients.append(gradient)
+        ownsGradient.append(gradient == nil)
         slotShapes.append(shape)
         return gradients.count - 1
     }
@@ -122,7 +132,7 @@ public final class Tape {
     public func gradientPointer(_ variable: Variable) -> UnsafeMutablePointer<Float>? {
         guard variable.slot >= 0 else { return nil }
         if let existing = gradients[variable.slot] { return existing.pointer }
-        let fresh = pool.take(shape: slotShapes[variable.slot], zeroed: true).storage
+        let fresh = pool.takeZeroed(count: slotShapes[variable.slot].reduce(1, *))
         gradients[variable.slot] = fresh
         return fresh.pointer
     }
@@ -168,6 +178,10 @@ public final class Tape {
             } else {
                 node.backward(UnsafePointer(outputGradient.pointer))
             }
+            if releasesIntermediateGradients {                   // nothing reads it any more
+                pool.giveBack(outputGradient)
+                gradients[node.output] = nil
+            }
         }
     }
 
@@ -206,6 +220,10 @@ public final class Tape {
     /// Forgets every node and slot, and returns the buffers nobody else holds to the pool.
     /// Parameters' gradients are untouched. Call once per training step.
     public func reset() {
+        for slot in gradients.indices where ownsGradient[slot] {
+            if let gradient = gradients[slot] { pool.giveBack(gradient) }
+        }
+        ownsGradient.removeAll(keepingCapacity: true)
         nodes.removeAll(keepingCapacity: true)
         gradients.removeAll(keepingCapacity: true)
         slotShapes.removeAll(keepingCapacity: true)

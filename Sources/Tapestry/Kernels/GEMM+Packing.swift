@@ -69,6 +69,32 @@ extension GEMM {
         }
     }
 
+    /// Packs rows i0..<i0+rows of op(A) = Aᵀ (A stored [k, m]), depths p0..<p0+depth, as
+    /// consecutive 6-row panels [depth][6]; panel r starts at `r·6·depth`, and missing rows of a
+    /// last partial panel are zeros. Each source row p is read once, contiguously.
+    static func packBlockA(_ a: UnsafePointer<Float>, m: Int, i0: Int, rows: Int, p0: Int, depth: Int,
+                           into packed: UnsafeMutablePointer<Float>) {
+        let panels = (rows + panelRows - 1) / panelRows
+        // Panels whose 6 values can be moved as one 8-float vector: the 2 extra values land in
+        // the next step's slot (overwritten when p moves on), so not on the last step, and the
+        // 8-float read must stay inside A.
+        let vectorPanels = min(rows / panelRows, max(0, (m - i0 - 2) / panelRows))
+        for p in 0..<depth {
+            let source = a + (p0 + p) * m + i0
+            let target = packed + p * panelRows
+            let vectorized = p + 1 < depth ? vectorPanels : 0
+            for panel in 0..<vectorized {
+                SIMD8<Float>(loading: source + panel * panelRows).store(to: target + panel * panelRows * depth)
+            }
+            for panel in vectorized..<panels {
+                let first = panel * panelRows, slot = target + panel * panelRows * depth
+                let valid = min(panelRows, rows - first)
+                for r in 0..<valid { slot[r] = source[first + r] }
+                for r in valid..<panelRows { slot[r] = 0 }
+            }
+        }
+    }
+
     /// Packs the partial last panel of op(A), rows i0..<i0+rows (rows < 6), depths p0..<p0+depth,
     /// into [depth][6] with zeros for the missing rows. (Full panels are read in place.)
     ///
@@ -90,6 +116,16 @@ extension GEMM {
 // fileprivate copy on purpose: the debug build that `swift run` and `swift test` use compiles
 // one file at a time and never inlines a function from another file, even one marked
 // @inline(__always) or @_transparent, so a shared helper would become a call per vector.
+fileprivate extension SIMD8 where Scalar == Float {
+    @inline(__always) init(loading pointer: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) func store(to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: SIMD8<Float>.self)
+    }
+}
+
 fileprivate extension SIMD16 where Scalar == Float {
     @inline(__always) init(loading pointer: UnsafePointer<Float>) {
         self = UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)

@@ -8,8 +8,11 @@
 // Packing B makes every vector load in the kernel contiguous and lets one kernel serve A·B,
 // A·Bᵀ and Aᵀ·B (see GEMM+Packing). A is read in place through two strides, because the
 // kernel only broadcasts single A values: op(A)[i, p] = a[i·rowStride + p·step], with
-// (rowStride, step) = (k, 1) for A [m, k] and (1, m) for Aᵀ (A stored [k, m]). Packing A as
-// well cost up to 12% of the time when n = 128 and bought nothing measurable.
+// (rowStride, step) = (k, 1) for A [m, k]. Packing A as well cost up to 12% of the time when
+// n = 128 and bought nothing measurable. Aᵀ (A stored [k, m], the dW = dYᵀ·X form) is the
+// exception: read in place, each step of k jumps a whole row of A (m floats), so a 6-row panel
+// touches a new cache line and page per step; packing the row block into [depth][6] panels
+// first made those products 10-20% faster.
 // With threads, C is split into contiguous ranges of whole row panels or whole column panels
 // (see splitsByColumns); each thread packs the part of B it needs into its own scratch buffer,
 // so there is one fork per GEMM and no barrier inside.
@@ -122,7 +125,9 @@ public enum GEMM {
             let depthBlocks = (k + maxBlockDepth - 1) / maxBlockDepth
             let depthBlock = (k + depthBlocks - 1) / depthBlocks           // equal blocks, ≤ maxBlockDepth
             let packedB = scratch.packedB(count: packedBCount(n: columns.count, depth: depthBlock, fullWidth: fullWidth))
-            let partialPanel = scratch.packedA(count: panelRows * depthBlock)
+            // Aᵀ is packed whole per row block (see packBlockA); A only for a partial last panel.
+            let packedA = scratch.packedA(count: transposeA ? (blockRows + panelRows) * depthBlock
+                                                             : panelRows * depthBlock)
             let tile = scratch.tile
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {
@@ -133,9 +138,11 @@ public enum GEMM {
                 for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
                     let rowCount = min(blockRows, rows.upperBound - i0)
                     let partialRows = rowCount % panelRows
-                    if partialRows > 0 {
-                        packPartialPanelA(a, transposed: transposeA, m: m, k: k, i0: i0 + rowCount - partialRows,
-                                          rows: partialRows, p0: p0, depth: depth, into: partialPanel)
+                    if transposeA {
+                        packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
+                    } else if partialRows > 0 {
+                        packPartialPanelA(a, transposed: false, m: m, k: k, i0: i0 + rowCount - partialRows,
+                                          rows: partialRows, p0: p0, depth: depth, into: packedA)
                     }
                     var j0 = columns.lowerBound
                     while j0 < columns.upperBound {
@@ -145,12 +152,13 @@ public enum GEMM {
                         for r0 in stride(from: 0, to: rowCount, by: panelRows) {
                             let tileRows = min(panelRows, rowCount - r0)
                             let cTile = c + (i0 + r0) * n + j0
-                            let inPlace = tileRows == panelRows
+                            // Where the kernel reads this panel of A: in place, or packed [depth][6].
+                            let inPlace = !transposeA && tileRows == panelRows
                             let aPanel = inPlace ? a + ((i0 + r0) * aRowStride + p0 * aStep)
-                                                 : UnsafePointer(partialPanel)
+                                                 : UnsafePointer(packedA + (transposeA ? r0 * depth : 0))
                             let rowStride = inPlace ? aRowStride : 1
                             let step = inPlace ? aStep : panelRows
-                            if inPlace && validColumns == width {
+                            if tileRows == panelRows && validColumns == width {
                                 runKernel(width: width, depth: depth, a: aPanel, aRowStride: rowStride, aStep: step,
                                           b: bPanel, c: cTile, ldc: n, continueSum: continueSum)
                             } else {

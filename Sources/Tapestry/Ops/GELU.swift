@@ -2,9 +2,12 @@
 //
 //   exact: gelu(x) = x · Φ(x) = ½ x (1 + erf(x/√2))            (PyTorch nn.GELU() default)
 //   tanh:  gelu(x) ≈ ½ x (1 + tanh(u)),  u = √(2/π) (x + 0.044715 x³)   (GPT-2's original)
-// Derivatives, used by backward (which recomputes them from x, so forward saves nothing):
+// Derivatives, used by backward:
 //   exact: gelu'(x) = Φ(x) + x φ(x),  φ(x) = exp(−x²/2)/√(2π)  (the normal density)
 //   tanh:  gelu'(x) = ½ (1 + t) + ½ x (1 − t²) · √(2/π) (1 + 3·0.044715 x²),  t = tanh(u)
+// Backward reads Φ(x) (or ½(1 + t)) back from the forward's output instead of recomputing the
+// erf (or tanh), the costliest part: y = x·Φ(x), so Φ(x) = y/x, and Φ(0) = ½. That leaves one
+// exp per element (for φ) in the exact form and none in the tanh form.
 //
 // The elementwise loop runs 16 lanes at a time with VectorMath's SIMD erf/tanh/exp; the flat
 // buffer is cut into blocks of `elementsPerBlock` so large activations can use both threads.
@@ -41,7 +44,8 @@ extension Variable {
             GELUKernel.forEachBlock(count) { start, end in              // dx += dy · gelu'(x)
                 RowMath.forEachChunk(end - start) { j, lanes in
                     let i = start + j
-                    let slope = GELUKernel.derivative(RowMath.load(xp + i, lanes), approximation)
+                    let slope = GELUKernel.derivative(RowMath.load(xp + i, lanes), output: RowMath.load(yp + i, lanes),
+                                                      approximation)
                     let new = RowMath.load(dx + i, lanes).addingProduct(RowMath.load(dy + i, lanes), slope)
                     RowMath.store(new, dx + i, lanes)
                 }
@@ -88,18 +92,20 @@ enum GELUKernel {
         }
     }
 
-    /// gelu'(x) on 16 lanes.
+    /// gelu'(x) on 16 lanes, given the forward's output y = gelu(x).
     @inline(__always)
-    static func derivative(_ x: SIMD16<Float>, _ approximation: GELUApproximation) -> SIMD16<Float> {
+    static func derivative(_ x: SIMD16<Float>, output y: SIMD16<Float>,
+                           _ approximation: GELUApproximation) -> SIMD16<Float> {
+        // y = x·Φ(x) (exact) or x·½(1 + t) (tanh): the factor is y/x, and ½ at x = 0.
+        let factor = (y / x).replacing(with: 0.5, where: x .== 0)
         switch approximation {
         case .exact:
-            let cdf = 0.5 * (1 + VectorMath.erf(x * inverseSquareRootOfTwo))                 // Φ(x)
             let density = inverseSquareRootOfTwoPi * VectorMath.exp(-0.5 * x * x)            // φ(x)
-            return cdf.addingProduct(x, density)                                           // Φ + xφ
+            return factor.addingProduct(x, density)                                        // Φ + xφ
         case .tanh:
-            let t = VectorMath.tanh(tanhArgument(x))
+            let t = 2 * factor - 1                                                         // tanh(u)
             let du = squareRootOfTwoOverPi * (1 + 3 * cubicCoefficient * x * x)              // du/dx
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+            return factor + 0.5 * x * (1 - t * t) * du
         }
     }
 }

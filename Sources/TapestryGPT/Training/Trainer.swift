@@ -53,6 +53,7 @@ public final class Trainer {
                                              maxLearningRate: config.learningRate,
                                              minLearningRate: config.minLearningRate)
         self.batchGenerator = RandomGenerator(seed: config.seed &+ 1)
+        tape.releasesIntermediateGradients = true          // peak memory: see Tape
     }
 
     /// Tokens processed per optimizer step.
@@ -74,28 +75,10 @@ public final class Trainer {
         var lossSum: Float = 0
         let residuals = health?.beginStep(iteration + 1)
         for micro in 0..<config.gradAccum {
-            let batch = nextBatch()
-            var context = ForwardContext(training: true, generator: RandomGenerator.derived(
-                seed: config.seed, stream: UInt64(iteration * config.gradAccum + micro)))
-            context.residualStatistics = residuals
-            tape.profiler?.start()                     // the batch is not charged to the first op
-            let output = model(batch.inputs, batch: batch.batchSize, time: batch.time,
-                               targets: batch.targets, tape: tape, context: &context)
-            var loss = output.loss!
-            guard loss.value.item.isFinite else {
-                // Diagnose before the tape forgets the forward pass; no update happens.
-                let message = nonFiniteMessage(what: "loss is \(loss.value.item)", forward: tape.entries)
-                tape.reset()
-                optimizer.zeroGrad()
-                throw TrainError(message)
-            }
-            lossSum += loss.value.item
-            if let auxiliary = output.auxiliaryLoss {
-                expertStatistics.add(utilization: output.expertUtilization, auxiliaryLoss: auxiliary.value.item)
-                if config.moeAuxWeight > 0 { loss = loss + auxiliary * config.moeAuxWeight }
-            }
-            // Each micro-batch contributes loss / gradAccum, so the sum is the mean loss.
-            tape.backward(loss, seed: Tensor(1 / Float(config.gradAccum)))
+            lossSum += try forwardBackward(micro: micro, residuals: residuals)
+            // Only now, with the forward's outputs released, can every buffer go back to the
+            // pool: a tensor still referenced at reset (say, last step's attention weights)
+            // is freed and allocated afresh next step, page faults and all.
             tape.reset()
         }
         let meanLoss = lossSum / Float(config.gradAccum)
@@ -116,6 +99,36 @@ public final class Trainer {
         optimizer.zeroGrad()
         iteration += 1
         return (meanLoss, norm)
+    }
+
+    /// Forward and backward of one micro-batch: adds loss/gradAccum's gradients into the
+    /// parameters and returns the micro-batch loss. Everything the forward pass produced
+    /// (logits, attention weights) is released when this returns, before `tape.reset()`.
+    /// `residuals` (with --health, on measured steps) observes the residual stream.
+    func forwardBackward(micro: Int, residuals: ResidualStatistics? = nil) throws -> Float {
+        let batch = nextBatch()
+        var context = ForwardContext(training: true, generator: RandomGenerator.derived(
+            seed: config.seed, stream: UInt64(iteration * config.gradAccum + micro)))
+        context.residualStatistics = residuals
+        tape.profiler?.start()                         // the batch is not charged to the first op
+        let output = model(batch.inputs, batch: batch.batchSize, time: batch.time,
+                           targets: batch.targets, tape: tape, context: &context)
+        var loss = output.loss!
+        guard loss.value.item.isFinite else {
+            // Diagnose before the tape forgets the forward pass; no update happens.
+            let message = nonFiniteMessage(what: "loss is \(loss.value.item)", forward: tape.entries)
+            tape.reset()
+            optimizer.zeroGrad()
+            throw TrainError(message)
+        }
+        let microLoss = loss.value.item
+        if let auxiliary = output.auxiliaryLoss {
+            expertStatistics.add(utilization: output.expertUtilization, auxiliaryLoss: auxiliary.value.item)
+            if config.moeAuxWeight > 0 { loss = loss + auxiliary * config.moeAuxWeight }
+        }
+        // Each micro-batch contributes loss / gradAccum, so the sum is the mean loss.
+        tape.backward(loss, seed: Tensor(1 / Float(config.gradAccum)))
+        return microLoss
     }
 
     /// Names the step and the first tensor that is not finite, looking where a divergence
