@@ -24,8 +24,9 @@
 // Why fused: per layer and step the default GPT has B·nh = 48 heads of 64×32 by 32×64 products;
 // fusing saves 48 tiny GEMM calls per product, never materialises the masked half, and keeps
 // one head's Q, K, V and scores in L1. Every product above is written in one form: an output
-// row is a weighted sum of rows of another matrix (`HeadKernel.rowTimesMatrix`), 16 lanes at a
-// time. Where the formula needs a column (Kᵀ, Wᵀ, ...), the head's slice is gathered
+// row is a weighted sum of rows of another matrix (`HeadKernel.rowsTimesMatrix`), 16 lanes at a
+// time, for four consecutive rows at once (a block of queries, or of keys), so each row of the
+// other matrix is loaded once for four rows. Where the formula needs a column (Kᵀ, Wᵀ, ...), the head's slice is gathered
 // transposed into the thread's workspace first; the workspace is reused for every head.
 // Workspace rows are padded to a multiple of 16 floats and a row of scores is computed for
 // whole vectors: the lanes past the last visible key are masked inside the softmax, so the hot
@@ -69,28 +70,38 @@ extension Variable {
         let qp = query.value.pointer, kp = key.value.pointer, vp = value.value.pointer
         let yp = output.storage.pointer, wp = weights.storage.pointer
 
-        // Workspace per head: Kᵀ [hs, Tk], V [Tk, hs], one row of scores [Tk].
-        g.forEachHead(tape: tape, workspace: [g.headSize * g.keyStride, g.keyLength * g.headStride, g.keyStride]) { b, h, ws in
+        // Workspace per head: Kᵀ [hs, Tk], V [Tk, hs], a block of rows of scores [4, Tk].
+        let block = HeadKernel.blockRows
+        g.forEachHead(tape: tape, workspace: [g.headSize * g.keyStride, g.keyLength * g.headStride, block * g.keyStride]) { b, h, ws in
             let kTransposed = ws[0], values = ws[1], scores = ws[2]
             g.gather(kp, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
             g.gather(vp, batch: b, head: h, rows: g.keyLength, into: values)
-            for i in 0..<g.queryLength {
-                let visible = g.visibleKeys(query: i), padded = AttentionGeometry.padded(visible)
-                // sᵢ = qᵢ · Kᵀ / √hs, 16 keys at a time (lanes past `visible` are masked next)
-                HeadKernel.rowTimesMatrix(qp + g.row(b, i, h, length: g.queryLength), count: g.headSize,
-                                          kTransposed, stride: g.keyStride, columns: padded,
-                                          scale: g.scale, into: scores, accumulate: false)
-                if let alibiSlopes {                                                        // sᵢⱼ −= m_h·|posᵢ − j|
-                    HeadKernel.addLinearBias(scores, count: visible, slope: alibiSlopes[h],
-                                             queryPosition: g.keyLength - g.queryLength + i)
+            for i in stride(from: 0, to: g.queryLength, by: block) {       // queries i..<i+rows together
+                let rows = min(block, g.queryLength - i)
+                let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
+                // sᵢ = qᵢ · Kᵀ / √hs, for every key the block's last query sees (lanes past a
+                // row's own `visible` are masked next)
+                HeadKernel.rowsTimesMatrix(rows: rows, qp + g.row(b, i, h, length: g.queryLength), rowStride: g.channels,
+                                           count: g.headSize, kTransposed, stride: g.keyStride, columns: blockPadded,
+                                           scale: g.scale, into: scores, outStride: g.keyStride, accumulate: false)
+                for r in 0..<rows {
+                    let query = i + r, s = scores + r * g.keyStride
+                    let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
+                    if let alibiSlopes {                                                    // sᵢⱼ −= m_h·|posᵢ − j|
+                        HeadKernel.addLinearBias(s, count: visible, slope: alibiSlopes[h],
+                                                 queryPosition: g.keyLength - g.queryLength + query)
+                    }
+                    HeadKernel.softmax(s, visible: visible, padded: padded)                // wᵢ = softmax(sᵢ)
+                    (s + padded).update(repeating: 0, count: blockPadded - padded)         // exact zeros for W·V
+                    let w = wp + g.weightsRow(b, h, query)
+                    w.update(from: s, count: visible)
+                    (w + visible).update(repeating: 0, count: g.keyLength - visible)        // masked: exactly 0
                 }
-                HeadKernel.softmax(scores, visible: visible, padded: padded)               // wᵢ = softmax(sᵢ)
-                let w = wp + g.weightsRow(b, h, i)
-                w.update(from: scores, count: visible)
-                (w + visible).update(repeating: 0, count: g.keyLength - visible)            // masked: exactly 0
                 // oᵢ = Σⱼ wᵢⱼ vⱼ
-                HeadKernel.rowTimesMatrix(scores, count: visible, values, stride: g.headStride, columns: g.headSize,
-                                          scale: 1, into: yp + g.row(b, i, h, length: g.queryLength), accumulate: false)
+                HeadKernel.rowsTimesMatrix(rows: rows, scores, rowStride: g.keyStride, count: blockVisible,
+                                           values, stride: g.headStride, columns: g.headSize, scale: 1,
+                                           into: yp + g.row(b, i, h, length: g.queryLength), outStride: g.channels,
+                                           accumulate: false)
             }
         }
 
@@ -99,10 +110,11 @@ extension Variable {
             let dq = tape.gradientPointer(query), dk = tape.gradientPointer(key), dv = tape.gradientPointer(value)
             let wp = weights.pointer
             // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], Wᵀ [Tk, Tq],
-            // dSᵀ [Tk, Tq], and one row each of W, dW and dS [Tk].
+            // dSᵀ [Tk, Tq], one row of W [Tk], and a block of rows each of dW and dS [4, Tk].
+            let block = HeadKernel.blockRows
             let sizes = [g.headSize * g.keyStride, g.keyLength * g.headStride, g.queryLength * g.headStride,
                          g.queryLength * g.headStride, g.keyLength * g.queryStride, g.keyLength * g.queryStride,
-                         g.keyStride, g.keyStride, g.keyStride]
+                         g.keyStride, block * g.keyStride, block * g.keyStride]
             g.forEachHead(tape: tape, workspace: sizes) { b, h, ws in
                 let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
                 let wTransposed = ws[4], dScoresTransposed = ws[5]
@@ -111,45 +123,59 @@ extension Variable {
                 g.gather(kp, batch: b, head: h, rows: g.keyLength, into: keys)
                 g.gather(qp, batch: b, head: h, rows: g.queryLength, into: queries)
                 g.gather(dOut, batch: b, head: h, rows: g.queryLength, into: dOutRows)
-                for i in 0..<g.queryLength {
-                    let visible = g.visibleKeys(query: i), padded = AttentionGeometry.padded(visible)
+                for i in 0..<g.queryLength {                                                // Wᵀ
                     let w = wp + g.weightsRow(b, h, i)
-                    for j in 0..<visible { wTransposed[j * g.queryStride + i] = w[j] }      // Wᵀ
-                    guard dq != nil || dk != nil else { continue }
-                    probabilities.update(from: w, count: visible)                           // wᵢ, zero-padded
-                    (probabilities + visible).update(repeating: 0, count: padded - visible)
+                    for j in 0..<g.visibleKeys(query: i) { wTransposed[j * g.queryStride + i] = w[j] }
+                }
+                for i in stride(from: 0, to: g.queryLength, by: block) where dq != nil || dk != nil {
+                    let rows = min(block, g.queryLength - i)
+                    let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
                     // dwᵢ = doᵢ · Vᵀ
-                    HeadKernel.rowTimesMatrix(dOutRows + i * g.headStride, count: g.headSize, vTransposed,
-                                              stride: g.keyStride, columns: padded, scale: 1,
-                                              into: dWeights, accumulate: false)
-                    // dsᵢ = wᵢ ⊙ (dwᵢ − Σⱼ dwᵢⱼ wᵢⱼ) / √hs  (the 1/√hs of dq and dk, applied once;
-                    // masked lanes have wᵢⱼ = 0, so their dsᵢⱼ = 0)
-                    RowMath.softmaxBackward(probabilities: probabilities, outputGradient: dWeights, into: dScores,
-                                            count: padded, scale: g.scale, accumulate: false)
-                    for j in 0..<visible { dScoresTransposed[j * g.queryStride + i] = dScores[j] }
+                    HeadKernel.rowsTimesMatrix(rows: rows, dOutRows + i * g.headStride, rowStride: g.headStride,
+                                               count: g.headSize, vTransposed, stride: g.keyStride, columns: blockPadded,
+                                               scale: 1, into: dWeights, outStride: g.keyStride, accumulate: false)
+                    for r in 0..<rows {
+                        let query = i + r, ds = dScores + r * g.keyStride
+                        let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
+                        probabilities.update(from: wp + g.weightsRow(b, h, query), count: visible)   // wᵢ, zero-padded
+                        (probabilities + visible).update(repeating: 0, count: padded - visible)
+                        // dsᵢ = wᵢ ⊙ (dwᵢ − Σⱼ dwᵢⱼ wᵢⱼ) / √hs  (the 1/√hs of dq and dk, applied once;
+                        // masked lanes have wᵢⱼ = 0, so their dsᵢⱼ = 0)
+                        RowMath.softmaxBackward(probabilities: probabilities, outputGradient: dWeights + r * g.keyStride,
+                                                into: ds, count: padded, scale: g.scale, accumulate: false)
+                        (ds + padded).update(repeating: 0, count: blockPadded - padded)    // exact zeros for dS·K
+                        for j in 0..<visible { dScoresTransposed[j * g.queryStride + query] = ds[j] }
+                    }
                     // dqᵢ += dsᵢ · K
                     if let dq {
-                        HeadKernel.rowTimesMatrix(dScores, count: visible, keys, stride: g.headStride,
-                                                  columns: g.headSize, scale: 1,
-                                                  into: dq + g.row(b, i, h, length: g.queryLength), accumulate: true)
+                        HeadKernel.rowsTimesMatrix(rows: rows, dScores, rowStride: g.keyStride, count: blockVisible,
+                                                   keys, stride: g.headStride, columns: g.headSize, scale: 1,
+                                                   into: dq + g.row(b, i, h, length: g.queryLength), outStride: g.channels,
+                                                   accumulate: true)
                     }
                 }
-                for j in 0..<g.keyLength {
-                    let first = g.firstQuery(seeing: j)                // queries first..<Tq see key j
-                    let seeing = g.queryLength - first
+                for j in stride(from: 0, to: g.keyLength, by: block) {
+                    let rows = min(block, g.keyLength - j)
+                    // Queries first..<Tq see key j (and the block's later keys are seen by a subset
+                    // of them; the pairs that are masked hold exact zeros in dSᵀ and Wᵀ).
+                    let first = g.firstQuery(seeing: j), seeing = g.queryLength - first
                     // dkⱼ += Σᵢ dsᵢⱼ qᵢ        (row j of dSᵀ · Q)
                     if let dk {
-                        HeadKernel.rowTimesMatrix(dScoresTransposed + j * g.queryStride + first, count: seeing,
-                                                  queries + first * g.headStride, stride: g.headStride,
-                                                  columns: g.headSize, scale: 1,
-                                                  into: dk + g.row(b, j, h, length: g.keyLength), accumulate: true)
+                        HeadKernel.rowsTimesMatrix(rows: rows, dScoresTransposed + j * g.queryStride + first,
+                                                   rowStride: g.queryStride, count: seeing,
+                                                   queries + first * g.headStride, stride: g.headStride,
+                                                   columns: g.headSize, scale: 1,
+                                                   into: dk + g.row(b, j, h, length: g.keyLength), outStride: g.channels,
+                                                   accumulate: true)
                     }
                     // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO)
                     if let dv {
-                        HeadKernel.rowTimesMatrix(wTransposed + j * g.queryStride + first, count: seeing,
-                                                  dOutRows + first * g.headStride, stride: g.headStride,
-                                                  columns: g.headSize, scale: 1,
-                                                  into: dv + g.row(b, j, h, length: g.keyLength), accumulate: true)
+                        HeadKernel.rowsTimesMatrix(rows: rows, wTransposed + j * g.queryStride + first,
+                                                   rowStride: g.queryStride, count: seeing,
+                                                   dOutRows + first * g.headStride, stride: g.headStride,
+                                                   columns: g.headSize, scale: 1,
+                                                   into: dv + g.row(b, j, h, length: g.keyLength), outStride: g.channels,
+                                                   accumulate: true)
                     }
                 }
             }
@@ -297,45 +323,85 @@ enum HeadKernel {
         }
     }
 
-    /// out[0..<n] = (accumulate ? out : 0) + scale · Σ_{p<k} a[p] · M[p, 0..<n], with row p of M
-    /// at `m + p·stride`. Rows of M must be readable up to n rounded up to 16 (the workspace pads
-    /// them). Columns go 32 at a time, two SIMD16 vectors, and each is summed in two interleaved
-    /// chains (even and odd p), so four independent FMA chains hide the FMA latency.
+    /// Rows of A that `rowsTimesMatrix` multiplies together: each row of M loaded from L1 then
+    /// serves four rows (four broadcasts and FMAs per load instead of one).
+    static let blockRows = 4
+
+    /// For r in 0..<rows: out_r[0..<n] = (accumulate ? out_r : 0) + scale · Σ_{p<k} a_r[p] · M[p, 0..<n],
+    /// with a_r at `a + r·rowStride`, out_r at `out + r·outStride`, and row p of M at `m + p·stride`.
+    /// Rows of M must be readable up to n rounded up to 16 (the workspace pads them).
+    ///
+    /// Every output element is ONE chain of fused multiply-adds over p = 0, 1, ..., k−1, starting
+    /// from 0, then scaled and added to `out`: the same bits whether a row is computed in a
+    /// block of four or alone (a decoding step with a KV cache computes one row), and trailing
+    /// zero terms (a row of the block that sees fewer keys) leave a sum unchanged.
+    @inline(__always)
+    static func rowsTimesMatrix(rows: Int, _ a: UnsafePointer<Float>, rowStride: Int, count k: Int,
+                                _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
+                                into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
+        if rows == 4 {
+            fourRowsTimesMatrix(a, rowStride: rowStride, count: k, m, stride: stride, columns: n, scale: scale,
+                                into: out, outStride: outStride, accumulate: accumulate)
+        } else {
+            for r in 0..<rows {
+                rowTimesMatrix(a + r * rowStride, count: k, m, stride: stride, columns: n, scale: scale,
+                               into: out + r * outStride, accumulate: accumulate)
+            }
+        }
+    }
+
+    /// Stores `scale · sum` (+ out when accumulating) into the first min(16, n − at) lanes of out.
+    @inline(__always)
+    static func write(_ sum: SIMD16<Float>, scale: Float, into out: UnsafeMutablePointer<Float>, at: Int,
+                      columns n: Int, accumulate: Bool) {
+        let lanes = min(16, n - at)
+        var result = sum * scale
+        if accumulate { result += RowMath.load(out + at, lanes) }
+        RowMath.store(result, out + at, lanes)
+    }
+
+    /// `rowsTimesMatrix` for four rows: 16 columns at a time, four accumulators (one per row).
+    @inline(__always)
+    static func fourRowsTimesMatrix(_ a: UnsafePointer<Float>, rowStride: Int, count k: Int,
+                                    _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
+                                    into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
+        let a0 = a, a1 = a + rowStride, a2 = a + 2 * rowStride, a3 = a + 3 * rowStride
+        for start in Swift.stride(from: 0, to: n, by: 16) {
+            var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0
+            var row = m + start
+            for p in 0..<k {
+                let v = RowMath.load(row, 16)
+                s0.addProduct(SIMD16(repeating: a0[p]), v)
+                s1.addProduct(SIMD16(repeating: a1[p]), v)
+                s2.addProduct(SIMD16(repeating: a2[p]), v)
+                s3.addProduct(SIMD16(repeating: a3[p]), v)
+                row += stride
+            }
+            write(s0, scale: scale, into: out, at: start, columns: n, accumulate: accumulate)
+            write(s1, scale: scale, into: out + outStride, at: start, columns: n, accumulate: accumulate)
+            write(s2, scale: scale, into: out + 2 * outStride, at: start, columns: n, accumulate: accumulate)
+            write(s3, scale: scale, into: out + 3 * outStride, at: start, columns: n, accumulate: accumulate)
+        }
+    }
+
+    /// `rowsTimesMatrix` for one row. Columns go 32 at a time, two independent accumulators,
+    /// so that two FMA chains are in flight.
     @inline(__always)
     static func rowTimesMatrix(_ a: UnsafePointer<Float>, count k: Int, _ m: UnsafePointer<Float>, stride: Int,
                                columns n: Int, scale: Float, into out: UnsafeMutablePointer<Float>,
                                accumulate: Bool) {
-        var start = 0
-        while start < n {
+        for start in Swift.stride(from: 0, to: n, by: 32) {
             let second = n - start > 16                        // does this block have a second vector?
-            var even0 = SIMD16<Float>(), even1 = even0, odd0 = even0, odd1 = even0
+            var s0 = SIMD16<Float>(), s1 = s0
             var row = m + start
-            var p = 0
-            while p + 1 < k {
-                let a0 = SIMD16<Float>(repeating: a[p]), a1 = SIMD16<Float>(repeating: a[p + 1])
-                even0.addProduct(a0, RowMath.load(row, 16))
-                odd0.addProduct(a1, RowMath.load(row + stride, 16))
-                if second {
-                    even1.addProduct(a0, RowMath.load(row + 16, 16))
-                    odd1.addProduct(a1, RowMath.load(row + stride + 16, 16))
-                }
-                row += 2 * stride
-                p += 2
+            for p in 0..<k {
+                let ap = SIMD16<Float>(repeating: a[p])
+                s0.addProduct(ap, RowMath.load(row, 16))
+                if second { s1.addProduct(ap, RowMath.load(row + 16, 16)) }
+                row += stride
             }
-            if p < k {                                          // odd k: the last row
-                let a0 = SIMD16<Float>(repeating: a[p])
-                even0.addProduct(a0, RowMath.load(row, 16))
-                if second { even1.addProduct(a0, RowMath.load(row + 16, 16)) }
-            }
-            @inline(__always) func write(_ sum: SIMD16<Float>, at: Int) {
-                let lanes = min(16, n - at)
-                var result = sum * scale
-                if accumulate { result += RowMath.load(out + at, lanes) }
-                RowMath.store(result, out + at, lanes)
-            }
-            write(even0 + odd0, at: start)
-            if second { write(even1 + odd1, at: start + 16) }
-            start += 32
+            write(s0, scale: scale, into: out, at: start, columns: n, accumulate: accumulate)
+            if second { write(s1, scale: scale, into: out, at: start + 16, columns: n, accumulate: accumulate) }
         }
     }
 }
