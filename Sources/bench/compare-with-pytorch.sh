@@ -67,14 +67,18 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/compare-with-pytorch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+machine="$(lscpu 2> /dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) vCPU"
+today=$(date -u +%Y-%m-%d)
+load=$(cut -d ' ' -f 1 /proc/loadavg 2> /dev/null || echo 0)
+echo "machine: $machine; torch $torch_version; $today; load average $load"
+if awk -v l="$load" 'BEGIN { exit !(l >= 1) }'; then
+    echo "warning: other jobs are running (load average $load): expect noisy ratios, 2-thread ones most"
+fi
 echo "building bench and train (release)..."
 swift build -c release --product bench > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "swift build of bench failed"; }
 swift build -c release --product train > "$work/build.log" 2>&1 || { cat "$work/build.log" >&2; die "swift build of train failed"; }
 bin=$(swift build -c release --show-bin-path)
 
-machine="$(lscpu 2> /dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) vCPU"
-today=$(date -u +%Y-%m-%d)
-echo "machine: $machine; torch $torch_version; $today; load average now $(cut -d ' ' -f 1-3 /proc/loadavg 2> /dev/null || echo '?')"
 
 # ---------------------------------------------------------------- helpers
 # The number after "KEY": in a JSON text on standard input (first occurrence).
@@ -170,7 +174,7 @@ fi
 # ---------------------------------------------------------------- summary
 [ ${#summary[@]} -gt 0 ] || exit 0
 echo
-echo "Measured $today on $machine (torch $torch_version), Tapestry $(git describe --always --dirty 2> /dev/null || echo '?'):"
+echo "Measured $today on $machine, load average $load at the start (torch $torch_version, Tapestry $(git describe --always --dirty 2> /dev/null || echo '?')):"
 echo
 echo "| case | Tapestry | PyTorch | Tapestry / PyTorch | target |"
 echo "|---|---|---|---|---|"
