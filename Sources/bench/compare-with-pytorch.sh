@@ -105,6 +105,8 @@ pytorch_ms() {
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Milliseconds per iteration as "12.3 ms/iter", or "12.3 s/iter" from 10 s up.
+per_iter() { awk -v m="$1" 'BEGIN { if (m >= 10000) printf "%.1f s/iter", m / 1000; else printf "%.1f ms/iter", m }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "PASS" : "MISS" }'; }
 
@@ -126,15 +128,15 @@ compare() {
         b=$(pytorch_ms "$threads" "${torch_args[@]}")
         [ -n "$a" ] && [ -n "$b" ] || die "no ms_per_iter in the output of round $r"
         a_all="$a_all $a"; b_all="$b_all $b"
-        printf '  round %d: Tapestry %9.1f ms/iter   PyTorch %9.1f ms/iter   ratio %s\n' "$r" "$a" "$b" "$(ratio "$a" "$b")"
+        printf '  round %d: Tapestry %14s   PyTorch %14s   ratio %s\n' "$r" "$(per_iter "$a")" "$(per_iter "$b")" "$(ratio "$a" "$b")"
     done
     local a_med b_med q
     a_med=$(echo "$a_all" | median); b_med=$(echo "$b_all" | median)
     q=$(ratio "$a_med" "$b_med")
-    printf '  median:  Tapestry %9.1f ms/iter   PyTorch %9.1f ms/iter   ratio %s   target <= %s   %s\n' \
-        "$a_med" "$b_med" "$q" "$target" "$(verdict "$q" "$target")"
-    summary+=("$(printf '| %s, %s thread%s | %.1f ms/iter | %.1f ms/iter | **%s** | ≤ %s %s |' \
-        "$label" "$threads" "$([ "$threads" = 1 ] || echo s)" "$a_med" "$b_med" "$q" "$target" "$(verdict "$q" "$target")")")
+    printf '  median:  Tapestry %14s   PyTorch %14s   ratio %s   target <= %s   %s\n' \
+        "$(per_iter "$a_med")" "$(per_iter "$b_med")" "$q" "$target" "$(verdict "$q" "$target")"
+    summary+=("$(printf '| %s, %s thread%s | %s | %s | **%s** | ≤ %s %s |' "$label" "$threads" \
+        "$([ "$threads" = 1 ] || echo s)" "$(per_iter "$a_med")" "$(per_iter "$b_med")" "$q" "$target" "$(verdict "$q" "$target")")")
 }
 
 # ---------------------------------------------------------------- speed
