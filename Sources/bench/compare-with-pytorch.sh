@@ -27,9 +27,8 @@ set -euo pipefail
 die() { echo "compare-with-pytorch: $*" >&2; exit 1; }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
 
-reference="../shared/reference/torch_gpt.py"
+reference=""
 python=""
 rounds=3
 baby=0
@@ -49,6 +48,14 @@ while [ $# -gt 0 ]; do
         *) die "unknown argument '$1'"$'\n'"$usage" ;;
     esac
 done
+
+[ "$rounds" -gt 0 ] || [ "$baby" = 1 ] || [ "$memory" = 1 ] || die "nothing to measure (--rounds 0 without --baby or --memory)"
+
+# Paths given on the command line are relative to where the script was started; the rest of
+# the script works in the repository root.
+case "$reference" in "") reference="$root/../shared/reference/torch_gpt.py" ;; /*) ;; *) reference="$PWD/$reference" ;; esac
+case "$python" in */*) [[ $python = /* ]] || python="$PWD/$python" ;; esac
+cd "$root"
 
 # ---------------------------------------------------------------- prerequisites
 if [ -z "$python" ]; then
