@@ -44,7 +44,8 @@ let package = Package(
         .executableTarget(name: "sample", dependencies: ["TapestryGPT"], swiftSettings: fast),
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
         .executableTarget(name: "grade", dependencies: ["Grading", "Exercises"]),
-        .executableTarget(name: "bench", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"], swiftSettings: fast),
+        .executableTarget(name: "bench", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"],
+                          exclude: ["compare-with-pytorch.sh"], swiftSettings: fast),
         .executableTarget(name: "evaluate", dependencies: ["TapestryGPT"], swiftSettings: fast),
 
         // MARK: Examples

@@ -299,19 +299,19 @@ enum HeadKernel {
     static func softmax(_ row: UnsafeMutablePointer<Float>, visible: Int, padded: Int) {
         var best = SIMD16<Float>(repeating: -.infinity)
         for j in stride(from: 0, to: padded, by: 16) {
-            let v = RowMath.keepingFirst(visible - j, of: RowMath.load(row + j, 16), otherwise: -.infinity)
+            let v = Lanes.keepingFirst(visible - j, of: Lanes.load(row + j, 16), otherwise: -.infinity)
             best = best.replacing(with: v, where: best .< v)
         }
-        let shift = SIMD16<Float>(repeating: RowMath.max(best))
+        let shift = SIMD16<Float>(repeating: Lanes.max(best))
         var total = SIMD16<Float>()
         for j in stride(from: 0, to: padded, by: 16) {
-            let e = RowMath.keepingFirst(visible - j, of: VectorMath.exp(RowMath.load(row + j, 16) - shift))
-            RowMath.store(e, row + j, 16)
+            let e = Lanes.keepingFirst(visible - j, of: VectorMath.exp(Lanes.load(row + j, 16) - shift))
+            Lanes.store(e, row + j, 16)
             total += e
         }
-        let inverse = SIMD16<Float>(repeating: 1 / RowMath.sum(total))
+        let inverse = SIMD16<Float>(repeating: 1 / Lanes.sum(total))
         for j in stride(from: 0, to: padded, by: 16) {
-            RowMath.store(RowMath.load(row + j, 16) * inverse, row + j, 16)
+            Lanes.store(Lanes.load(row + j, 16) * inverse, row + j, 16)
         }
     }
 
@@ -356,8 +356,8 @@ enum HeadKernel {
                       columns n: Int, accumulate: Bool) {
         let lanes = min(16, n - at)
         var result = sum * scale
-        if accumulate { result += RowMath.load(out + at, lanes) }
-        RowMath.store(result, out + at, lanes)
+        if accumulate { result += Lanes.load(out + at, lanes) }
+        Lanes.store(result, out + at, lanes)
     }
 
     /// `rowsTimesMatrix` for four rows: 16 columns at a time, four accumulators (one per row).
@@ -370,7 +370,7 @@ enum HeadKernel {
             var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0
             var row = m + start
             for p in 0..<k {
-                let v = RowMath.load(row, 16)
+                let v = Lanes.load(row, 16)
                 s0.addProduct(SIMD16(repeating: a0[p]), v)
                 s1.addProduct(SIMD16(repeating: a1[p]), v)
                 s2.addProduct(SIMD16(repeating: a2[p]), v)
@@ -396,12 +396,78 @@ enum HeadKernel {
             var row = m + start
             for p in 0..<k {
                 let ap = SIMD16<Float>(repeating: a[p])
-                s0.addProduct(ap, RowMath.load(row, 16))
-                if second { s1.addProduct(ap, RowMath.load(row + 16, 16)) }
+                s0.addProduct(ap, Lanes.load(row, 16))
+                if second { s1.addProduct(ap, Lanes.load(row + 16, 16)) }
                 row += stride
             }
             write(s0, scale: scale, into: out, at: start, columns: n, accumulate: accumulate)
             if second { write(s1, scale: scale, into: out, at: start + 16, columns: n, accumulate: accumulate) }
         }
+    }
+}
+
+// Vector helpers, a private copy of RowMath's (Softmax.swift) in this file on purpose: the
+// debug build that `swift run` and `swift test` use compiles one file at a time and never
+// inlines a function from another file, so RowMath's helpers would cost a call per vector
+// here (this op ran 3-6x slower in debug than in release before the copy).
+fileprivate enum Lanes {
+    @inline(__always)
+    static func forEachChunk(_ count: Int, _ body: (_ start: Int, _ lanes: Int) -> Void) {
+        var j = 0
+        while j + 16 <= count { body(j, 16); j += 16 }
+        if j < count { body(j, count - j) }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, _ lanes: Int, padding: Float = 0) -> SIMD16<Float> {
+        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        var v = SIMD16<Float>(repeating: padding)
+        withUnsafeMutableBytes(of: &v) { bytes in
+            for l in 0..<lanes { bytes.storeBytes(of: p[l], toByteOffset: l * 4, as: Float.self) }
+        }
+        return v
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Float>, _ lanes: Int, padding: Float = 0) -> SIMD16<Float> {
+        load(UnsafePointer(p), lanes, padding: padding)
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+        if lanes == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
+        withUnsafeBytes(of: v) { bytes in
+            for l in 0..<lanes { p[l] = bytes.load(fromByteOffset: l * 4, as: Float.self) }
+        }
+    }
+
+    @inline(__always)
+    static func keepingFirst(_ lanes: Int, of v: SIMD16<Float>, otherwise: Float = 0) -> SIMD16<Float> {
+        if lanes >= 16 { return v }
+        let index = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        return v.replacing(with: otherwise, where: index .>= Float(lanes))
+    }
+
+    @inline(__always)
+    static func sum(_ v: SIMD16<Float>) -> Float {
+        let v8 = v.lowHalf + v.highHalf
+        let v4 = v8.lowHalf + v8.highHalf
+        let v2 = v4.lowHalf + v4.highHalf
+        return v2[0] + v2[1]
+    }
+
+    @inline(__always)
+    static func max(_ v: SIMD16<Float>) -> Float {
+        let v8 = v.lowHalf.replacing(with: v.highHalf, where: v.lowHalf .< v.highHalf)
+        let v4 = v8.lowHalf.replacing(with: v8.highHalf, where: v8.lowHalf .< v8.highHalf)
+        let v2 = v4.lowHalf.replacing(with: v4.highHalf, where: v4.lowHalf .< v4.highHalf)
+        return v2[0] < v2[1] ? v2[1] : v2[0]
+    }
+
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var total = SIMD16<Float>()
+        forEachChunk(count) { j, lanes in total += load(x + j, lanes) }
+        return sum(total)
     }
 }

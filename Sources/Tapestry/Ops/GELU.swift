@@ -33,21 +33,21 @@ extension Variable {
         let y = tape.allocate(x.shape)
         let xp = x.value.pointer, yp = y.storage.pointer
         GELUKernel.forEachBlock(count) { start, end in
-            RowMath.forEachChunk(end - start) { j, lanes in
-                let v = RowMath.load(xp + start + j, lanes)
-                RowMath.store(GELUKernel.value(v, approximation), yp + start + j, lanes)
+            Lanes.forEachChunk(end - start) { j, lanes in
+                let v = Lanes.load(xp + start + j, lanes)
+                Lanes.store(GELUKernel.value(v, approximation), yp + start + j, lanes)
             }
         }
 
         return tape.record("gelu", inputs: [x], output: y) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }
             GELUKernel.forEachBlock(count) { start, end in              // dx += dy · gelu'(x)
-                RowMath.forEachChunk(end - start) { j, lanes in
+                Lanes.forEachChunk(end - start) { j, lanes in
                     let i = start + j
-                    let slope = GELUKernel.derivative(RowMath.load(xp + i, lanes), output: RowMath.load(yp + i, lanes),
+                    let slope = GELUKernel.derivative(Lanes.load(xp + i, lanes), output: Lanes.load(yp + i, lanes),
                                                       approximation)
-                    let new = RowMath.load(dx + i, lanes).addingProduct(RowMath.load(dy + i, lanes), slope)
-                    RowMath.store(new, dx + i, lanes)
+                    let new = Lanes.load(dx + i, lanes).addingProduct(Lanes.load(dy + i, lanes), slope)
+                    Lanes.store(new, dx + i, lanes)
                 }
             }
         }
@@ -106,6 +106,41 @@ enum GELUKernel {
             let t = 2 * factor - 1                                                         // tanh(u)
             let du = squareRootOfTwoOverPi * (1 + 3 * cubicCoefficient * x * x)              // du/dx
             return factor + 0.5 * x * (1 - t * t) * du
+        }
+    }
+}
+
+// Vector helpers, a private copy of RowMath's (Softmax.swift) in this file on purpose: the
+// debug build that `swift run` and `swift test` use compiles one file at a time and never
+// inlines a function from another file, so RowMath's would cost a call per vector here.
+fileprivate enum Lanes {
+    @inline(__always)
+    static func forEachChunk(_ count: Int, _ body: (_ start: Int, _ lanes: Int) -> Void) {
+        var j = 0
+        while j + 16 <= count { body(j, 16); j += 16 }
+        if j < count { body(j, count - j) }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
+        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        var v = SIMD16<Float>()
+        withUnsafeMutableBytes(of: &v) { bytes in
+            for l in 0..<lanes { bytes.storeBytes(of: p[l], toByteOffset: l * 4, as: Float.self) }
+        }
+        return v
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Float>, _ lanes: Int) -> SIMD16<Float> {
+        load(UnsafePointer(p), lanes)
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+        if lanes == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
+        withUnsafeBytes(of: v) { bytes in
+            for l in 0..<lanes { p[l] = bytes.load(fromByteOffset: l * 4, as: Float.self) }
         }
     }
 }

@@ -52,21 +52,21 @@ extension Variable {
         RowMath.forEachRowRange(rows: rows, columns: channels) { range in
             for r in range {
                 let row = xp + r * channels, out = yp + r * channels
-                let mean = RowMath.sum(row, count: channels) / count
+                let mean = Lanes.sum(row, count: channels) / count
                 let centre = SIMD16<Float>(repeating: mean)
                 var squares = SIMD16<Float>()
-                RowMath.forEachChunk(channels) { j, lanes in
-                    let d = RowMath.keepingFirst(lanes, of: RowMath.load(row + j, lanes) - centre)
+                Lanes.forEachChunk(channels) { j, lanes in
+                    let d = Lanes.keepingFirst(lanes, of: Lanes.load(row + j, lanes) - centre)
                     squares.addProduct(d, d)
                 }
-                let rstd = 1 / sqrtf(RowMath.sum(squares) / count + epsilon)
+                let rstd = 1 / sqrtf(Lanes.sum(squares) / count + epsilon)
                 sp[2 * r] = mean
                 sp[2 * r + 1] = rstd
                 let scale = SIMD16<Float>(repeating: rstd)
-                RowMath.forEachChunk(channels) { j, lanes in
-                    let normalized = (RowMath.load(row + j, lanes) - centre) * scale          // x̂
-                    let affine = RowMath.load(bp + j, lanes).addingProduct(normalized, RowMath.load(wp + j, lanes))
-                    RowMath.store(affine, out + j, lanes)                                   // x̂·w + b
+                Lanes.forEachChunk(channels) { j, lanes in
+                    let normalized = (Lanes.load(row + j, lanes) - centre) * scale          // x̂
+                    let affine = Lanes.load(bp + j, lanes).addingProduct(normalized, Lanes.load(wp + j, lanes))
+                    Lanes.store(affine, out + j, lanes)                                   // x̂·w + b
                 }
             }
         }
@@ -117,26 +117,92 @@ enum LayerNormBackward {
         let centre = SIMD16<Float>(repeating: mean), scale = SIMD16<Float>(repeating: rstd)
         // Pass 1: the two row means, and the parameter gradients.
         var sumGradient = SIMD16<Float>(), sumGradientTimesNormalized = SIMD16<Float>()
-        RowMath.forEachChunk(channels) { j, lanes in
-            let normalized = (RowMath.load(x + j, lanes) - centre) * scale               // x̂
-            let g = RowMath.load(dy + j, lanes)
-            let gradientNormalized = g * RowMath.load(weight + j, lanes)                  // dŷ (0 in padding)
+        Lanes.forEachChunk(channels) { j, lanes in
+            let normalized = (Lanes.load(x + j, lanes) - centre) * scale               // x̂
+            let g = Lanes.load(dy + j, lanes)
+            let gradientNormalized = g * Lanes.load(weight + j, lanes)                  // dŷ (0 in padding)
             sumGradient += gradientNormalized
             sumGradientTimesNormalized.addProduct(gradientNormalized, normalized)
             if let partial {
-                RowMath.store(RowMath.load(partial + j, lanes).addingProduct(g, normalized), partial + j, lanes)
-                RowMath.store(RowMath.load(partial + channels + j, lanes) + g, partial + channels + j, lanes)
+                Lanes.store(Lanes.load(partial + j, lanes).addingProduct(g, normalized), partial + j, lanes)
+                Lanes.store(Lanes.load(partial + channels + j, lanes) + g, partial + channels + j, lanes)
             }
         }
         guard let dx else { return }
-        let meanGradient = SIMD16<Float>(repeating: RowMath.sum(sumGradient) / Float(channels))
-        let meanProjection = SIMD16<Float>(repeating: RowMath.sum(sumGradientTimesNormalized) / Float(channels))
+        let meanGradient = SIMD16<Float>(repeating: Lanes.sum(sumGradient) / Float(channels))
+        let meanProjection = SIMD16<Float>(repeating: Lanes.sum(sumGradientTimesNormalized) / Float(channels))
         // Pass 2: dx += rstd · (dŷ − mean(dŷ) − x̂ · mean(dŷ ⊙ x̂)).
-        RowMath.forEachChunk(channels) { j, lanes in
-            let normalized = (RowMath.load(x + j, lanes) - centre) * scale
-            let gradientNormalized = RowMath.load(dy + j, lanes) * RowMath.load(weight + j, lanes)
+        Lanes.forEachChunk(channels) { j, lanes in
+            let normalized = (Lanes.load(x + j, lanes) - centre) * scale
+            let gradientNormalized = Lanes.load(dy + j, lanes) * Lanes.load(weight + j, lanes)
             let term = gradientNormalized - meanGradient - normalized * meanProjection
-            RowMath.store(RowMath.load(dx + j, lanes).addingProduct(scale, term), dx + j, lanes)
+            Lanes.store(Lanes.load(dx + j, lanes).addingProduct(scale, term), dx + j, lanes)
         }
+    }
+}
+
+// Vector helpers, a private copy of RowMath's (Softmax.swift) in this file on purpose: the
+// debug build that `swift run` and `swift test` use compiles one file at a time and never
+// inlines a function from another file, so RowMath's helpers would cost a call per vector
+// here (this op ran 3-6x slower in debug than in release before the copy).
+fileprivate enum Lanes {
+    @inline(__always)
+    static func forEachChunk(_ count: Int, _ body: (_ start: Int, _ lanes: Int) -> Void) {
+        var j = 0
+        while j + 16 <= count { body(j, 16); j += 16 }
+        if j < count { body(j, count - j) }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, _ lanes: Int, padding: Float = 0) -> SIMD16<Float> {
+        if lanes == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
+        var v = SIMD16<Float>(repeating: padding)
+        withUnsafeMutableBytes(of: &v) { bytes in
+            for l in 0..<lanes { bytes.storeBytes(of: p[l], toByteOffset: l * 4, as: Float.self) }
+        }
+        return v
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Float>, _ lanes: Int, padding: Float = 0) -> SIMD16<Float> {
+        load(UnsafePointer(p), lanes, padding: padding)
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+        if lanes == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
+        withUnsafeBytes(of: v) { bytes in
+            for l in 0..<lanes { p[l] = bytes.load(fromByteOffset: l * 4, as: Float.self) }
+        }
+    }
+
+    @inline(__always)
+    static func keepingFirst(_ lanes: Int, of v: SIMD16<Float>, otherwise: Float = 0) -> SIMD16<Float> {
+        if lanes >= 16 { return v }
+        let index = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        return v.replacing(with: otherwise, where: index .>= Float(lanes))
+    }
+
+    @inline(__always)
+    static func sum(_ v: SIMD16<Float>) -> Float {
+        let v8 = v.lowHalf + v.highHalf
+        let v4 = v8.lowHalf + v8.highHalf
+        let v2 = v4.lowHalf + v4.highHalf
+        return v2[0] + v2[1]
+    }
+
+    @inline(__always)
+    static func max(_ v: SIMD16<Float>) -> Float {
+        let v8 = v.lowHalf.replacing(with: v.highHalf, where: v.lowHalf .< v.highHalf)
+        let v4 = v8.lowHalf.replacing(with: v8.highHalf, where: v8.lowHalf .< v8.highHalf)
+        let v2 = v4.lowHalf.replacing(with: v4.highHalf, where: v4.lowHalf .< v4.highHalf)
+        return v2[0] < v2[1] ? v2[1] : v2[0]
+    }
+
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var total = SIMD16<Float>()
+        forEachChunk(count) { j, lanes in total += load(x + j, lanes) }
+        return sum(total)
     }
 }
