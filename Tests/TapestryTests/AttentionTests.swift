@@ -162,6 +162,37 @@ func referenceAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, causa
         #expect(result.passed, "\(result)")
     }
 
+    @Test(arguments: [false, true])
+    func packedQKVEqualsSplittingItFirst(causal: Bool) {
+        // Reading q, k, v in place from [B, T, 3C] must give the bits of split-then-attend,
+        // forward and backward (the gradient lands in qkv's three channel ranges).
+        var generator = RandomGenerator(seed: 79)
+        let qkv = Tensor.randomNormal([2, 18, 3 * 34], using: &generator)    // hs 17: SIMD tails
+        let seed = Tensor.randomNormal([2, 18, 34], using: &generator)
+        func run(packed: Bool) -> (output: Tensor, weights: Tensor, gradient: Tensor) {
+            let tape = Tape()
+            let x = tape.variable(qkv)
+            let (output, weights): (Variable, Tensor)
+            if packed {
+                (output, weights) = Variable.scaledDotProductAttention(packedQKV: x, heads: 2, causal: causal)
+            } else {
+                let parts = x.split(axis: -1, sizes: [34, 34, 34])
+                (output, weights) = Variable.scaledDotProductAttention(query: parts[0], key: parts[1], value: parts[2],
+                                                                       heads: 2, causal: causal)
+            }
+            tape.backward(output, seed: seed)
+            return (output.value, weights, tape.gradient(of: x)!)
+        }
+        let (packed, split) = (run(packed: true), run(packed: false))
+        #expect(packed.output == split.output)
+        #expect(packed.weights == split.weights)
+        #expect(packed.gradient == split.gradient)
+        let result = gradCheck("attention(packedQKV:)", inputs: [Tensor.randomNormal([1, 5, 12], using: &generator)]) { _, v in
+            Variable.scaledDotProductAttention(packedQKV: v[0], heads: 2, causal: causal).output
+        }
+        #expect(result.passed, "\(result)")
+    }
+
     @Test func gradientOfQueryAloneEqualsItsShareOfTheFullBackward() {
         // Only q needs a gradient (k, v constants): backward skips dk and dv but dq is unchanged.
         let c = AttentionCase(batch: 2, queries: 6, keys: 9, channels: 8, heads: 2, causal: true)

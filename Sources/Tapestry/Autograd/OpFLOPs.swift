@@ -12,7 +12,8 @@
 //                     the familiar "backward costs twice the forward"
 //   matmul   A [..., m, k] · B [..., k, n]: forward 2·batch·m·k·n, backward the same per input
 //            that needs a gradient (dA = dC·Bᵀ, dB = Aᵀ·dC)
-//   scaledDotProductAttention  q [B, Tq, C], k and v [B, Tk, C]; P = the (query, key) pairs
+//   scaledDotProductAttention  q [B, Tq, C], k and v [B, Tk, C] (or one packed qkv [B, T, 3C]);
+//            P = the (query, key) pairs
 //            computed: Tq·Tk, or with a causal mask only the visible ones,
 //            Σᵢ (Tk − Tq + i + 1) = Tq·(Tk − Tq) + Tq·(Tq + 1)/2  (the fused kernel skips the rest)
 //            forward  2·B·P·C for S = Q·Kᵀ plus 2·B·P·C for O = W·V       = 4·B·P·C
@@ -96,8 +97,13 @@ public enum OpFLOPs {
             let backward = inputs.reduce(0) { $0 + ($1.needsGradient ? product : 0) }
             return OpCost(forward: product, backward: backward)
         case "scaledDotProductAttention":
-            guard inputs.count == 3, inputs[0].shape.count == 3, inputs[1].shape.count == 3 else { return nil }
-            let (query, key, value) = (inputs[0], inputs[1], inputs[2])
+            guard inputs.count == 3 || inputs.count == 1, inputs.allSatisfy({ $0.shape.count == 3 }) else { return nil }
+            var (query, key, value) = (inputs[0], inputs[inputs.count / 2], inputs[inputs.count - 1])
+            if inputs.count == 1 {                                   // packed qkv [B, T, 3C]: q, k, v are thirds
+                let third = OpOperand(shape: [query.shape[0], query.shape[1], query.shape[2] / 3],
+                                      needsGradient: query.needsGradient)
+                (query, key, value) = (third, third, third)
+            }
             let batch = Double(query.shape[0]), channels = Double(query.shape[2])
             let pairs = attentionPairs(queries: query.shape[1], keys: key.shape[1], causal: causalAttention)
             let product = 2 * batch * pairs * channels                  // one [Tq, Tk]-by-hs product, all heads

@@ -55,6 +55,41 @@ extension Variable {
         -> (output: Variable, weights: Tensor) {
         let geometry = AttentionGeometry(query: query.shape, key: key.shape, value: value.shape,
                                          heads: heads, causal: causal, file: file, line: line)
+        return attention(inputs: [query, key, value], query: query, key: key, value: value, offsets: (0, 0, 0),
+                         geometry: geometry, alibiSlopes: alibiSlopes, file: file, line: line)
+    }
+
+    /// The same attention, reading q, k and v in place from one fused `qkv` [B, T, 3C] (the
+    /// output of GPT's `c_attn`: q in channels 0..<C, k in C..<2C, v in 2C..<3C), so that no
+    /// copies are made to split it; the gradients land in the same three channel ranges of
+    /// qkv's gradient. Self-attention only (Tq = Tk = T). Same result as splitting qkv first.
+    public static func scaledDotProductAttention(packedQKV qkv: Variable, heads: Int, causal: Bool,
+                                                 alibiSlopes: [Float]? = nil,
+                                                 file: StaticString = #fileID, line: UInt = #line)
+        -> (output: Variable, weights: Tensor) {
+        let channels = checkShapes { () throws(ShapeError) in
+            try Shapes.require(qkv.shape, rank: 3, "qkv [B, T, 3C]", op: "scaledDotProductAttention", file: file, line: line)
+            guard qkv.shape[2] % 3 == 0 else {
+                throw ShapeError(op: "scaledDotProductAttention",
+                                 "qkv \(qkv.shape) must be [B, T, 3C]: its last dimension is not a multiple of 3",
+                                 file: file, line: line)
+            }
+            return qkv.shape[2] / 3
+        }
+        let part = [qkv.shape[0], qkv.shape[1], channels]                    // [B, T, C]
+        let geometry = AttentionGeometry(query: part, key: part, value: part, heads: heads, causal: causal,
+                                         inputStride: 3 * channels, file: file, line: line)
+        return attention(inputs: [qkv], query: qkv, key: qkv, value: qkv, offsets: (0, channels, 2 * channels),
+                         geometry: geometry, alibiSlopes: alibiSlopes, file: file, line: line)
+    }
+
+    /// Both forms: `query`, `key` and `value` start at `offsets` (floats) into their variables'
+    /// values and gradients, rows `geometry.inputStride` apart; `inputs` are what the tape records.
+    private static func attention(inputs: [Variable], query: Variable, key: Variable, value: Variable,
+                                  offsets: (query: Int, key: Int, value: Int), geometry: AttentionGeometry,
+                                  alibiSlopes: [Float]?, file: StaticString, line: UInt)
+        -> (output: Variable, weights: Tensor) {
+        let heads = geometry.heads
         if let alibiSlopes {
             checkShapes { () throws(ShapeError) in
                 guard alibiSlopes.count == heads else {
@@ -67,21 +102,22 @@ extension Variable {
         let tape = query.tape
         let output = tape.allocate([g.batch, g.queryLength, g.channels])                  // [B, Tq, C]
         let weights = tape.allocate([g.batch, heads, g.queryLength, g.keyLength])          // [B, nh, Tq, Tk]
-        let qp = query.value.pointer, kp = key.value.pointer, vp = value.value.pointer
+        let qp = query.value.pointer + offsets.query, kp = key.value.pointer + offsets.key
+        let vp = value.value.pointer + offsets.value
         let yp = output.storage.pointer, wp = weights.storage.pointer
 
         // Workspace per head: Kᵀ [hs, Tk], V [Tk, hs], a block of rows of scores [4, Tk].
         let block = HeadKernel.blockRows
         g.forEachHead(tape: tape, workspace: [g.headSize * g.keyStride, g.keyLength * g.headStride, block * g.keyStride]) { b, h, ws in
             let kTransposed = ws[0], values = ws[1], scores = ws[2]
-            g.gather(kp, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
-            g.gather(vp, batch: b, head: h, rows: g.keyLength, into: values)
+            g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
+            g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: values)
             for i in stride(from: 0, to: g.queryLength, by: block) {       // queries i..<i+rows together
                 let rows = min(block, g.queryLength - i)
                 let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
                 // sᵢ = qᵢ · Kᵀ / √hs, for every key the block's last query sees (lanes past a
                 // row's own `visible` are masked next)
-                HeadKernel.rowsTimesMatrix(rows: rows, qp + g.row(b, i, h, length: g.queryLength), rowStride: g.channels,
+                HeadKernel.rowsTimesMatrix(rows: rows, qp + g.inputRow(b, i, h, length: g.queryLength), rowStride: g.inputStride,
                                            count: g.headSize, kTransposed, stride: g.keyStride, columns: blockPadded,
                                            scale: g.scale, into: scores, outStride: g.keyStride, accumulate: false)
                 for r in 0..<rows {
@@ -105,9 +141,11 @@ extension Variable {
             }
         }
 
-        let result = tape.record("scaledDotProductAttention", inputs: [query, key, value], output: output) { dOut in
+        let result = tape.record("scaledDotProductAttention", inputs: inputs, output: output) { dOut in
             let tape = query.tape                              // (unowned: the closure must not own its tape)
-            let dq = tape.gradientPointer(query), dk = tape.gradientPointer(key), dv = tape.gradientPointer(value)
+            let dq = tape.gradientPointer(query).map { $0 + offsets.query }
+            let dk = tape.gradientPointer(key).map { $0 + offsets.key }
+            let dv = tape.gradientPointer(value).map { $0 + offsets.value }
             let wp = weights.pointer
             // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], Wᵀ [Tk, Tq],
             // dSᵀ [Tk, Tq], one row of W [Tk], and a block of rows each of dW and dS [4, Tk].
@@ -119,10 +157,10 @@ extension Variable {
                 let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
                 let wTransposed = ws[4], dScoresTransposed = ws[5]
                 let probabilities = ws[6], dWeights = ws[7], dScores = ws[8]
-                g.gather(vp, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)
-                g.gather(kp, batch: b, head: h, rows: g.keyLength, into: keys)
-                g.gather(qp, batch: b, head: h, rows: g.queryLength, into: queries)
-                g.gather(dOut, batch: b, head: h, rows: g.queryLength, into: dOutRows)
+                g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)
+                g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: keys)
+                g.gather(qp, rowStride: g.inputStride, batch: b, head: h, rows: g.queryLength, into: queries)
+                g.gather(dOut, rowStride: g.channels, batch: b, head: h, rows: g.queryLength, into: dOutRows)
                 for i in 0..<g.queryLength {                                                // Wᵀ
                     let w = wp + g.weightsRow(b, h, i)
                     for j in 0..<g.visibleKeys(query: i) { wTransposed[j * g.queryStride + i] = w[j] }
@@ -150,7 +188,7 @@ extension Variable {
                     if let dq {
                         HeadKernel.rowsTimesMatrix(rows: rows, dScores, rowStride: g.keyStride, count: blockVisible,
                                                    keys, stride: g.headStride, columns: g.headSize, scale: 1,
-                                                   into: dq + g.row(b, i, h, length: g.queryLength), outStride: g.channels,
+                                                   into: dq + g.inputRow(b, i, h, length: g.queryLength), outStride: g.inputStride,
                                                    accumulate: true)
                     }
                 }
@@ -165,7 +203,7 @@ extension Variable {
                                                    rowStride: g.queryStride, count: seeing,
                                                    queries + first * g.headStride, stride: g.headStride,
                                                    columns: g.headSize, scale: 1,
-                                                   into: dk + g.row(b, j, h, length: g.keyLength), outStride: g.channels,
+                                                   into: dk + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
                                                    accumulate: true)
                     }
                     // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO)
@@ -174,7 +212,7 @@ extension Variable {
                                                    rowStride: g.queryStride, count: seeing,
                                                    dOutRows + first * g.headStride, stride: g.headStride,
                                                    columns: g.headSize, scale: 1,
-                                                   into: dv + g.row(b, j, h, length: g.keyLength), outStride: g.channels,
+                                                   into: dv + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
                                                    accumulate: true)
                     }
                 }
@@ -193,8 +231,12 @@ struct AttentionGeometry {
     /// Workspace row lengths (hs, Tk, Tq) rounded up to 16 floats: a 16-wide load that starts
     /// inside a row never leaves it, and the padding is zero.
     let headStride, keyStride, queryStride: Int
+    /// Floats between consecutive rows of q, k, v and their gradients: C, or 3C when they are
+    /// read in place from a fused qkv tensor.
+    let inputStride: Int
 
-    init(query: [Int], key: [Int], value: [Int], heads: Int, causal: Bool, file: StaticString, line: UInt) {
+    init(query: [Int], key: [Int], value: [Int], heads: Int, causal: Bool, inputStride: Int? = nil,
+         file: StaticString, line: UInt) {
         let op = "scaledDotProductAttention"
         checkShapes { () throws(ShapeError) in
             try Shapes.require(query, rank: 3, "query [B, Tq, C]", op: op, file: file, line: line)
@@ -218,6 +260,7 @@ struct AttentionGeometry {
         headSize = channels / heads
         scale = 1 / Float(headSize).squareRoot()
         (headStride, keyStride, queryStride) = (Self.padded(headSize), Self.padded(keyLength), Self.padded(queryLength))
+        self.inputStride = inputStride ?? channels
     }
 
     /// n rounded up to a multiple of 16 (one SIMD16 vector).
@@ -238,24 +281,31 @@ struct AttentionGeometry {
         (b * length + t) * channels + h * headSize
     }
 
+    /// The same offset in q, k, v or their gradients, whose rows are `inputStride` apart.
+    @inline(__always) func inputRow(_ b: Int, _ t: Int, _ h: Int, length: Int) -> Int {
+        (b * length + t) * inputStride + h * headSize
+    }
+
     /// Flat offset of row i of the weights [B, nh, Tq, Tk] for (b, h).
     @inline(__always) func weightsRow(_ b: Int, _ h: Int, _ i: Int) -> Int {
         ((b * heads + h) * queryLength + i) * keyLength
     }
 
-    /// Copies head h of batch element b, `rows` rows of a [B, rows, C] tensor, into [rows, headStride].
-    func gather(_ source: UnsafePointer<Float>, batch b: Int, head h: Int, rows: Int,
+    /// Copies head h of batch element b, `rows` rows of a [B, rows, ·] tensor whose rows are
+    /// `rowStride` floats apart, into [rows, headStride].
+    func gather(_ source: UnsafePointer<Float>, rowStride: Int, batch b: Int, head h: Int, rows: Int,
                 into destination: UnsafeMutablePointer<Float>) {
         for t in 0..<rows {
-            (destination + t * headStride).update(from: source + row(b, t, h, length: rows), count: headSize)
+            (destination + t * headStride).update(from: source + (b * rows + t) * rowStride + h * headSize,
+                                                  count: headSize)
         }
     }
 
     /// Copies the same slice transposed, into [hs, stride]: column t holds row t.
-    func gather(_ source: UnsafePointer<Float>, batch b: Int, head h: Int, rows: Int,
+    func gather(_ source: UnsafePointer<Float>, rowStride: Int, batch b: Int, head h: Int, rows: Int,
                 transposedInto destination: UnsafeMutablePointer<Float>, stride: Int) {
         for t in 0..<rows {
-            let slice = source + row(b, t, h, length: rows)
+            let slice = source + (b * rows + t) * rowStride + h * headSize
             var column = destination + t
             for d in 0..<headSize {
                 column.pointee = slice[d]

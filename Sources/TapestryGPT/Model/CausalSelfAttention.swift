@@ -5,6 +5,10 @@
 //   y = softmax(q·kᵀ/√hs + causal mask)·v    per head, heads concatenated back to [B, T, C]
 //   out = c_proj(y)                           [B, T, C]
 //
+// Without a KV cache or RoPE, the split is not made at all: the attention op reads q, k and v
+// in place from qkv (`scaledDotProductAttention(packedQKV:)`), the same numbers without three
+// copies forward and three backward.
+//
 // The softmax weights [B, nh, T, T] are returned too: the trainer dumps them for the
 // attention viewer. With a KV cache, k and v of earlier positions are reused and only the new
 // tokens' q, k, v are computed (see KVCache.swift).
@@ -43,6 +47,12 @@ public final class CausalSelfAttention: Module {
                                context: inout ForwardContext) -> (Variable, Tensor) {
         let c = x.shape[x.rank - 1]
         let qkv = cAttn(x)                                             // [B, T, 3C]
+        if cache == nil && positions.rotary == nil {                   // q, k, v read in place from qkv
+            let (y, weights) = Variable.scaledDotProductAttention(
+                packedQKV: qkv, heads: heads, causal: true, alibiSlopes: positions.alibiSlopes)   // [B, T, C]
+            let out = cProj(y)                                         // [B, T, C]
+            return (context.dropout(out, probability: dropout), weights)
+        }
         let parts = qkv.split(axis: -1, sizes: [c, c, c])              // q, k, v: [B, T, C]
         var query = parts[0], key = parts[1], value = parts[2]
         if let rotary = positions.rotary {                             // RoPE: rotate q and k per head
