@@ -32,37 +32,47 @@ extension GEMM {
     /// op(B) is B stored [k, n], or Bᵀ when `transposed` (B stored [n, k]).
     static func packB(_ b: UnsafePointer<Float>, transposed: Bool, n: Int, k: Int, columns: Range<Int>,
                       p0: Int, depth: Int, fullWidth: Int, into packed: UnsafeMutablePointer<Float>) {
+        guard transposed else {
+            // B stored [k, n]: a panel row is a contiguous slice of a row of B. Rows outer, so
+            // each row of B is read once from start to end (B is often an activation that is
+            // no longer in cache: the prefetcher follows one stream instead of one per panel).
+            for p in 0..<depth {
+                let source = b + (p0 + p) * n
+                var j0 = columns.lowerBound
+                while j0 < columns.upperBound {
+                    let width = panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth)
+                    let valid = min(width, columns.upperBound - j0)
+                    let target = packed + (j0 - columns.lowerBound) * depth + p * width
+                    if valid == width {
+                        for offset in stride(from: 0, to: width, by: 16) {
+                            SIMD16(loading: source + j0 + offset).store(to: target + offset)
+                        }
+                    } else {
+                        target.update(from: source + j0, count: valid)
+                        (target + valid).initialize(repeating: 0, count: width - valid)
+                    }
+                    j0 += width
+                }
+            }
+            return
+        }
         var j0 = columns.lowerBound
         while j0 < columns.upperBound {
             let width = panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth)
             let valid = min(width, columns.upperBound - j0)
             let panel = packed + (j0 - columns.lowerBound) * depth
-            if transposed {
-                // B stored [n, k]: column j of op(B) is row j of B, contiguous in k.
-                for column in 0..<valid {
-                    let source = b + (j0 + column) * k + p0
-                    var target = panel + column
-                    for p in 0..<depth {
-                        target.pointee = source[p]
-                        target += width
-                    }
-                }
-                if valid < width {
-                    for p in 0..<depth {
-                        (panel + p * width + valid).initialize(repeating: 0, count: width - valid)
-                    }
-                }
-            } else {
-                // B stored [k, n]: a panel row is a contiguous slice of a row of B.
+            // B stored [n, k]: column j of op(B) is row j of B, contiguous in k.
+            for column in 0..<valid {
+                let source = b + (j0 + column) * k + p0
+                var target = panel + column
                 for p in 0..<depth {
-                    let source = b + (p0 + p) * n + j0
-                    let target = panel + p * width
-                    if valid == width {
-                        for offset in stride(from: 0, to: width, by: 16) { SIMD16(loading: source + offset).store(to: target + offset) }
-                    } else {
-                        target.update(from: source, count: valid)
-                        (target + valid).initialize(repeating: 0, count: width - valid)
-                    }
+                    target.pointee = source[p]
+                    target += width
+                }
+            }
+            if valid < width {
+                for p in 0..<depth {
+                    (panel + p * width + valid).initialize(repeating: 0, count: width - valid)
                 }
             }
             j0 += width
