@@ -26,8 +26,10 @@
 // one head's Q, K, V and scores in L1. Every product above is written in one form: an output
 // row is a weighted sum of rows of another matrix (`HeadKernel.rowsTimesMatrix`), 16 lanes at a
 // time, for four consecutive rows at once (a block of queries, or of keys), so each row of the
-// other matrix is loaded once for four rows. Where the formula needs a column (Kᵀ, Wᵀ, ...), the head's slice is gathered
-// transposed into the thread's workspace first; the workspace is reused for every head.
+// other matrix is loaded once for four rows. Where the formula needs a column, the head's
+// slice is gathered transposed into the thread's workspace first (Kᵀ, Vᵀ), or, for dSᵀ and Wᵀ,
+// read down the columns of dS and W in place (four adjacent columns share each cache line);
+// the workspace is reused for every head.
 // Workspace rows are padded to a multiple of 16 floats and a row of scores is computed for
 // whole vectors: the lanes past the last visible key are masked inside the softmax, so the hot
 // loops never take a slow partial-vector path.
@@ -147,24 +149,18 @@ extension Variable {
             let dk = tape.gradientPointer(key).map { $0 + offsets.key }
             let dv = tape.gradientPointer(value).map { $0 + offsets.value }
             let wp = weights.pointer
-            // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], Wᵀ [Tk, Tq],
-            // dSᵀ [Tk, Tq], one row of W [Tk], and a block of rows each of dW and dS [4, Tk].
+            // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], one row of W
+            // [Tk], a block of rows of dW [4, Tk], and dS [Tq, Tk].
             let block = HeadKernel.blockRows
             let sizes = [g.headSize * g.keyStride, g.keyLength * g.headStride, g.queryLength * g.headStride,
-                         g.queryLength * g.headStride, g.keyLength * g.queryStride, g.keyLength * g.queryStride,
-                         g.keyStride, block * g.keyStride, block * g.keyStride]
+                         g.queryLength * g.headStride, g.keyStride, block * g.keyStride, g.queryLength * g.keyStride]
             g.forEachHead(tape: tape, workspace: sizes) { b, h, ws in
                 let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
-                let wTransposed = ws[4], dScoresTransposed = ws[5]
-                let probabilities = ws[6], dWeights = ws[7], dScores = ws[8]
+                let probabilities = ws[4], dWeights = ws[5], dScores = ws[6]
                 g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)
                 g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: keys)
                 g.gather(qp, rowStride: g.inputStride, batch: b, head: h, rows: g.queryLength, into: queries)
                 g.gather(dOut, rowStride: g.channels, batch: b, head: h, rows: g.queryLength, into: dOutRows)
-                for i in 0..<g.queryLength {                                                // Wᵀ
-                    let w = wp + g.weightsRow(b, h, i)
-                    for j in 0..<g.visibleKeys(query: i) { wTransposed[j * g.queryStride + i] = w[j] }
-                }
                 for i in stride(from: 0, to: g.queryLength, by: block) where dq != nil || dk != nil {
                     let rows = min(block, g.queryLength - i)
                     let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
@@ -173,7 +169,7 @@ extension Variable {
                                                count: g.headSize, vTransposed, stride: g.keyStride, columns: blockPadded,
                                                scale: 1, into: dWeights, outStride: g.keyStride, accumulate: false)
                     for r in 0..<rows {
-                        let query = i + r, ds = dScores + r * g.keyStride
+                        let query = i + r, ds = dScores + query * g.keyStride
                         let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
                         probabilities.update(from: wp + g.weightsRow(b, h, query), count: visible)   // wᵢ, zero-padded
                         (probabilities + visible).update(repeating: 0, count: padded - visible)
@@ -181,35 +177,35 @@ extension Variable {
                         // masked lanes have wᵢⱼ = 0, so their dsᵢⱼ = 0)
                         RowMath.softmaxBackward(probabilities: probabilities, outputGradient: dWeights + r * g.keyStride,
                                                 into: ds, count: padded, scale: g.scale, accumulate: false)
-                        (ds + padded).update(repeating: 0, count: blockPadded - padded)    // exact zeros for dS·K
-                        for j in 0..<visible { dScoresTransposed[j * g.queryStride + query] = ds[j] }
+                        (ds + padded).update(repeating: 0, count: g.keyStride - padded)     // masked: exact zeros
                     }
                     // dqᵢ += dsᵢ · K
                     if let dq {
-                        HeadKernel.rowsTimesMatrix(rows: rows, dScores, rowStride: g.keyStride, count: blockVisible,
-                                                   keys, stride: g.headStride, columns: g.headSize, scale: 1,
-                                                   into: dq + g.inputRow(b, i, h, length: g.queryLength), outStride: g.inputStride,
-                                                   accumulate: true)
+                        HeadKernel.rowsTimesMatrix(rows: rows, dScores + i * g.keyStride, rowStride: g.keyStride,
+                                                   count: blockVisible, keys, stride: g.headStride, columns: g.headSize,
+                                                   scale: 1, into: dq + g.inputRow(b, i, h, length: g.queryLength),
+                                                   outStride: g.inputStride, accumulate: true)
                     }
                 }
                 for j in stride(from: 0, to: g.keyLength, by: block) {
                     let rows = min(block, g.keyLength - j)
-                    // Queries first..<Tq see key j (and the block's later keys are seen by a subset
-                    // of them; the pairs that are masked hold exact zeros in dSᵀ and Wᵀ).
+                    // Queries first..<Tq see key j (the block's later keys are seen by a subset of
+                    // them; the pairs that are masked hold exact zeros in dS and W). Row j of dSᵀ
+                    // is column j of dS: read down the column (step Tk), no transposed copy.
                     let first = g.firstQuery(seeing: j), seeing = g.queryLength - first
                     // dkⱼ += Σᵢ dsᵢⱼ qᵢ        (row j of dSᵀ · Q)
                     if let dk {
-                        HeadKernel.rowsTimesMatrix(rows: rows, dScoresTransposed + j * g.queryStride + first,
-                                                   rowStride: g.queryStride, count: seeing,
+                        HeadKernel.rowsTimesMatrix(rows: rows, dScores + first * g.keyStride + j, rowStride: 1,
+                                                   step: g.keyStride, count: seeing,
                                                    queries + first * g.headStride, stride: g.headStride,
                                                    columns: g.headSize, scale: 1,
                                                    into: dk + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
                                                    accumulate: true)
                     }
-                    // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO)
+                    // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO, W read down its column j)
                     if let dv {
-                        HeadKernel.rowsTimesMatrix(rows: rows, wTransposed + j * g.queryStride + first,
-                                                   rowStride: g.queryStride, count: seeing,
+                        HeadKernel.rowsTimesMatrix(rows: rows, wp + g.weightsRow(b, h, first) + j, rowStride: 1,
+                                                   step: g.keyLength, count: seeing,
                                                    dOutRows + first * g.headStride, stride: g.headStride,
                                                    columns: g.headSize, scale: 1,
                                                    into: dv + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
@@ -378,7 +374,8 @@ enum HeadKernel {
     static let blockRows = 4
 
     /// For r in 0..<rows: out_r[0..<n] = (accumulate ? out_r : 0) + scale · Σ_{p<k} a_r[p] · M[p, 0..<n],
-    /// with a_r at `a + r·rowStride`, out_r at `out + r·outStride`, and row p of M at `m + p·stride`.
+    /// with a_r[p] at `a + r·rowStride + p·step` (step 1: a row; a column of a matrix otherwise),
+    /// out_r at `out + r·outStride`, and row p of M at `m + p·stride`.
     /// Rows of M must be readable up to n rounded up to 16 (the workspace pads them).
     ///
     /// Every output element is ONE chain of fused multiply-adds over p = 0, 1, ..., k−1, starting
@@ -386,15 +383,15 @@ enum HeadKernel {
     /// block of four or alone (a decoding step with a KV cache computes one row), and trailing
     /// zero terms (a row of the block that sees fewer keys) leave a sum unchanged.
     @inline(__always)
-    static func rowsTimesMatrix(rows: Int, _ a: UnsafePointer<Float>, rowStride: Int, count k: Int,
+    static func rowsTimesMatrix(rows: Int, _ a: UnsafePointer<Float>, rowStride: Int, step: Int = 1, count k: Int,
                                 _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
                                 into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
         if rows == 4 {
-            fourRowsTimesMatrix(a, rowStride: rowStride, count: k, m, stride: stride, columns: n, scale: scale,
-                                into: out, outStride: outStride, accumulate: accumulate)
+            fourRowsTimesMatrix(a, rowStride: rowStride, step: step, count: k, m, stride: stride, columns: n,
+                                scale: scale, into: out, outStride: outStride, accumulate: accumulate)
         } else {
             for r in 0..<rows {
-                rowTimesMatrix(a + r * rowStride, count: k, m, stride: stride, columns: n, scale: scale,
+                rowTimesMatrix(a + r * rowStride, step: step, count: k, m, stride: stride, columns: n, scale: scale,
                                into: out + r * outStride, accumulate: accumulate)
             }
         }
@@ -412,20 +409,20 @@ enum HeadKernel {
 
     /// `rowsTimesMatrix` for four rows: 16 columns at a time, four accumulators (one per row).
     @inline(__always)
-    static func fourRowsTimesMatrix(_ a: UnsafePointer<Float>, rowStride: Int, count k: Int,
+    static func fourRowsTimesMatrix(_ a: UnsafePointer<Float>, rowStride: Int, step: Int, count k: Int,
                                     _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
                                     into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
-        let a0 = a, a1 = a + rowStride, a2 = a + 2 * rowStride, a3 = a + 3 * rowStride
         for start in Swift.stride(from: 0, to: n, by: 16) {
             var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0
-            var row = m + start
-            for p in 0..<k {
+            var row = m + start, ap = a
+            for _ in 0..<k {
                 let v = Lanes.load(row, 16)
-                s0.addProduct(SIMD16(repeating: a0[p]), v)
-                s1.addProduct(SIMD16(repeating: a1[p]), v)
-                s2.addProduct(SIMD16(repeating: a2[p]), v)
-                s3.addProduct(SIMD16(repeating: a3[p]), v)
+                s0.addProduct(SIMD16(repeating: ap[0]), v)
+                s1.addProduct(SIMD16(repeating: ap[rowStride]), v)
+                s2.addProduct(SIMD16(repeating: ap[2 * rowStride]), v)
+                s3.addProduct(SIMD16(repeating: ap[3 * rowStride]), v)
                 row += stride
+                ap += step
             }
             write(s0, scale: scale, into: out, at: start, columns: n, accumulate: accumulate)
             write(s1, scale: scale, into: out + outStride, at: start, columns: n, accumulate: accumulate)
@@ -437,15 +434,15 @@ enum HeadKernel {
     /// `rowsTimesMatrix` for one row. Columns go 32 at a time, two independent accumulators,
     /// so that two FMA chains are in flight.
     @inline(__always)
-    static func rowTimesMatrix(_ a: UnsafePointer<Float>, count k: Int, _ m: UnsafePointer<Float>, stride: Int,
-                               columns n: Int, scale: Float, into out: UnsafeMutablePointer<Float>,
+    static func rowTimesMatrix(_ a: UnsafePointer<Float>, step: Int, count k: Int, _ m: UnsafePointer<Float>,
+                               stride: Int, columns n: Int, scale: Float, into out: UnsafeMutablePointer<Float>,
                                accumulate: Bool) {
         for start in Swift.stride(from: 0, to: n, by: 32) {
             let second = n - start > 16                        // does this block have a second vector?
             var s0 = SIMD16<Float>(), s1 = s0
             var row = m + start
             for p in 0..<k {
-                let ap = SIMD16<Float>(repeating: a[p])
+                let ap = SIMD16<Float>(repeating: a[p * step])
                 s0.addProduct(ap, Lanes.load(row, 16))
                 if second { s1.addProduct(ap, Lanes.load(row + 16, 16)) }
                 row += stride
