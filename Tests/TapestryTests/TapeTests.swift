@@ -35,4 +35,29 @@ import TapestryTestSupport
         tape.backward(y2)
         #expect(p.grad.scalars == [12])
     }
+
+    @Test func linearOverwritesAFreshGradientAndAddsToAnExistingOne() {
+        // dx of a linear is written (not added) when it is the first contribution to x's
+        // gradient; a second linear reading x must then add. Both orders against a gradcheck,
+        // and the values against the hand formula dx = dy·W1 + dy·W2 with dy = 1.
+        var generator = RandomGenerator(seed: 81)
+        let x = Tensor.randomNormal([3, 4], using: &generator)
+        let w1 = Tensor.randomNormal([5, 4], using: &generator), w2 = Tensor.randomNormal([5, 4], using: &generator)
+        let result = gradCheck("x·W1ᵀ + (x·W2ᵀ)·2", inputs: [x, w1, w2]) { _, v in
+            v[0].linear(weight: v[1], bias: nil) + v[0].linear(weight: v[2], bias: nil) * 2
+        }
+        #expect(result.passed, "\(result)")
+        let tape = Tape()
+        let xv = tape.variable(x)
+        let y = (xv.linear(weight: tape.constant(w1), bias: nil) + xv.linear(weight: tape.constant(w2), bias: nil)).sum()
+        tape.releasesIntermediateGradients = true
+        tape.backward(y)
+        let dx = tape.gradient(of: xv)!
+        for i in 0..<3 {
+            for j in 0..<4 {
+                let expected = (0..<5).reduce(Float(0)) { $0 + w1[$1, j] + w2[$1, j] }
+                #expect(abs(dx[i, j] - expected) < 1e-5)
+            }
+        }
+    }
 }

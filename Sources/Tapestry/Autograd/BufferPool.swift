@@ -42,6 +42,13 @@ final class BufferPool {
         return TensorStorage(zeroedCount: count)
     }
 
+    /// Like `takeZeroed`, but the contents are undefined: for a caller that writes every element.
+    func takeOwned(count: Int) -> TensorStorage {
+        if let reused = free[count]?.popLast() { return reused }
+        totalBytes += count * MemoryLayout<Float>.stride
+        return TensorStorage(count: count)
+    }
+
     /// Returns a buffer from `takeZeroed`; the caller must hold no other reference to it.
     func giveBack(_ storage: TensorStorage) {
         free[storage.count, default: []].append(storage)

@@ -137,6 +137,19 @@ public final class Tape {
         return fresh.pointer
     }
 
+    /// For an op whose backward writes the WHOLE gradient of `variable` in one go (a GEMM):
+    /// the gradient buffer and whether to add into it. The first contribution to a slot gets a
+    /// fresh buffer with undefined contents and `accumulate` false (so it must overwrite every
+    /// element), which saves zeroing it; any later one gets the buffer and `accumulate` true.
+    /// Nil if the variable needs no gradient.
+    public func gradientForWriting(_ variable: Variable) -> (pointer: UnsafeMutablePointer<Float>, accumulate: Bool)? {
+        guard variable.slot >= 0 else { return nil }
+        if let existing = gradients[variable.slot] { return (existing.pointer, true) }
+        let fresh = pool.takeOwned(count: slotShapes[variable.slot].reduce(1, *))
+        gradients[variable.slot] = fresh
+        return (fresh.pointer, false)
+    }
+
     // MARK: - Backward
 
     /// Computes d(loss)/d(every variable that needs a gradient). `loss` must hold one element;

@@ -43,10 +43,10 @@ extension Variable {
 
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return tape.record("linear", inputs: inputs, output: y) { dy in
-            if let dx = x.tape.gradientPointer(x) {                         // dx[N, in] += dy[N, out] · W[out, in]
-                GEMM.multiply(m: rows, n: inFeatures, k: outFeatures,
+            if let dx = x.tape.gradientForWriting(x) {                      // dx[N, in] += dy[N, out] · W[out, in]
+                GEMM.multiply(m: rows, n: inFeatures, k: outFeatures,       // (= when dx is still empty)
                               a: dy, transposeA: false, b: weight.value.pointer, transposeB: false,
-                              c: dx, accumulate: true)
+                              c: dx.pointer, accumulate: dx.accumulate)
             }
             if let dW = x.tape.gradientPointer(weight) {                    // dW[out, in] += dyᵀ[out, N] · x[N, in]
                 GEMM.multiply(m: outFeatures, n: inFeatures, k: rows,
