@@ -105,6 +105,24 @@ extension GEMM {
         }
     }
 
+    /// Packs rows i0..<i0+rows of A stored [m, k], depths p0..<p0+depth, as consecutive 6-row
+    /// panels [depth][6], like `packBlockA`; missing rows of a last partial panel are zeros.
+    static func packBlockRowsA(_ a: UnsafePointer<Float>, k: Int, i0: Int, rows: Int, p0: Int, depth: Int,
+                               into packed: UnsafeMutablePointer<Float>) {
+        let panels = (rows + panelRows - 1) / panelRows
+        for panel in 0..<panels {
+            let target = packed + panel * panelRows * depth
+            let first = panel * panelRows, valid = min(panelRows, rows - first)
+            for r in 0..<valid {
+                let source = a + (i0 + first + r) * k + p0
+                for p in 0..<depth { target[p * panelRows + r] = source[p] }
+            }
+            for r in valid..<panelRows {
+                for p in 0..<depth { target[p * panelRows + r] = 0 }
+            }
+        }
+    }
+
     /// Packs the partial last panel of op(A), rows i0..<i0+rows (rows < 6), depths p0..<p0+depth,
     /// into [depth][6] with zeros for the missing rows. (Full panels are read in place.)
     ///
