@@ -111,14 +111,24 @@ extension GEMM {
                                into packed: UnsafeMutablePointer<Float>) {
         let panels = (rows + panelRows - 1) / panelRows
         for panel in 0..<panels {
-            let target = packed + panel * panelRows * depth
             let first = panel * panelRows, valid = min(panelRows, rows - first)
-            for r in 0..<valid {
-                let source = a + (i0 + first + r) * k + p0
-                for p in 0..<depth { target[p * panelRows + r] = source[p] }
-            }
-            for r in valid..<panelRows {
-                for p in 0..<depth { target[p * panelRows + r] = 0 }
+            let row0 = a + (i0 + first) * k + p0
+            var target = packed + panel * panelRows * depth
+            if valid == panelRows {
+                // Six rows side by side, one depth step (6 floats) at a time: six read streams,
+                // one sequential write stream, and no index arithmetic in the loop.
+                var r0 = row0, r1 = row0 + k, r2 = row0 + 2 * k, r3 = row0 + 3 * k, r4 = row0 + 4 * k, r5 = row0 + 5 * k
+                for _ in 0..<depth {
+                    target[0] = r0.pointee; target[1] = r1.pointee; target[2] = r2.pointee
+                    target[3] = r3.pointee; target[4] = r4.pointee; target[5] = r5.pointee
+                    r0 += 1; r1 += 1; r2 += 1; r3 += 1; r4 += 1; r5 += 1
+                    target += panelRows
+                }
+            } else {
+                for p in 0..<depth {
+                    for r in 0..<panelRows { target[r] = r < valid ? row0[r * k + p] : 0 }
+                    target += panelRows
+                }
             }
         }
     }
