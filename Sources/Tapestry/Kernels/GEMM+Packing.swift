@@ -93,8 +93,12 @@ extension GEMM {
             let source = a + (p0 + p) * m + i0
             let target = packed + p * panelRows
             let vectorized = p + 1 < depth ? vectorPanels : 0
-            for panel in 0..<vectorized {
-                SIMD8<Float>(loading: source + panel * panelRows).store(to: target + panel * panelRows * depth)
+            var from = source, to = target
+            let panelStride = panelRows * depth
+            for _ in 0..<vectorized {
+                SIMD8<Float>(loading: from).store(to: to)
+                from += panelRows
+                to += panelStride
             }
             for panel in vectorized..<panels {
                 let first = panel * panelRows, slot = target + panel * panelRows * depth
