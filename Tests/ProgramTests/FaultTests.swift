@@ -81,6 +81,24 @@ func savedIteration(_ url: URL) -> Int? {
         #expect(withCheckpoint >= 10, "most kills should land after the first checkpoint")
     }
 
+    @Test func resumeAfterAKillBetweenTheFinalStateAndTheLossCurveRewritesTheCurve() throws {
+        // The window a random SIGKILL hits only now and then, made exact: the final train state
+        // is saved (its history holds the last evaluation) but loss.csv is one row short.
+        let reference = try referenceRun(killFlags)
+        defer { try? FileManager.default.removeItem(at: reference) }
+        let directory = makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try withCorpus()(directory)
+        let out = directory.appendingPathComponent("out")
+        try FileManager.default.copyItem(at: reference.appendingPathComponent("out"), to: out)
+        let csv = out.appendingPathComponent("loss.csv")
+        let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        try (rows.dropLast().joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let resumed = runProgram("train", arguments: killFlags + ["--resume"], currentDirectory: directory)
+        #expect(resumed.exitCode == 0, "resume failed: \(resumed.stderr)")
+        expectSameResult(directory, as: reference)
+    }
+
     @Test func ctrlCSavesAResumableCheckpointAndExits130() throws {
         let flags = ["--max-iters", "150", "--block-size", "16", "--n-layer", "1", "--n-head", "2", "--n-embd", "16",
                      "--batch-size", "2", "--eval-iters", "1", "--eval-interval", "16", "--log-interval", "1",

@@ -113,6 +113,10 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
                 try AttentionDump.write(model: model, tokenizer: data.tokenizer, probe: probe,
                                         iteration: iteration, to: out.file("attention.safetensors"))
             }
+            // Likewise the loss curve: a kill after the final train state was saved but before
+            // loss.csv was rewritten left it one row short, and the resumed run (which finds the
+            // final evaluation in its history) never wrote it again.
+            if evaluated { try LossCurve.write(history, csv: out.file("loss.csv"), svg: out.file("loss.svg")) }
             break
         }
         let stepStart = clock.now
