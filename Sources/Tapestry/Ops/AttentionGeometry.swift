@@ -1,0 +1,125 @@
+// AttentionGeometry: the sizes of one scaledDotProductAttention call and the index arithmetic
+// of its per-head slices (see Attention.swift for the op itself).
+//
+// Head h of batch element b owns channels h·hs..<(h+1)·hs of each row of q, k and v; this file
+// turns (b, t, h) into flat offsets, says which keys a query sees under the causal mask, pads
+// workspace rows to whole vectors, gathers one head's rows (or their transpose) into a
+// workspace, and runs a body once per (b, h) pair over the threads.
+
+/// The sizes of one attention call, and the index arithmetic of its per-head slices.
+struct AttentionGeometry {
+    let batch, heads, queryLength, keyLength, channels, headSize: Int      // B, nh, Tq, Tk, C, hs
+    let causal: Bool
+    /// 1/√hs, which keeps the scores' variance near 1 so the softmax does not saturate.
+    let scale: Float
+    /// Workspace row lengths (hs, Tk, Tq) rounded up to 16 floats: a 16-wide load that starts
+    /// inside a row never leaves it, and the padding is zero.
+    let headStride, keyStride, queryStride: Int
+    /// Floats between consecutive rows of q, k, v and their gradients: C, or 3C when they are
+    /// read in place from a fused qkv tensor.
+    let inputStride: Int
+
+    init(query: [Int], key: [Int], value: [Int], heads: Int, causal: Bool, inputStride: Int? = nil,
+         file: StaticString, line: UInt) {
+        let op = "scaledDotProductAttention"
+        checkShapes { () throws(ShapeError) in
+            try Shapes.require(query, rank: 3, "query [B, Tq, C]", op: op, file: file, line: line)
+            try Shapes.require(key, rank: 3, "key [B, Tk, C]", op: op, file: file, line: line)
+            try Shapes.require(value, equals: key, "value (same as key [B, Tk, C])", op: op, file: file, line: line)
+            guard key[0] == query[0], key[2] == query[2] else {
+                throw ShapeError(op: op, "key \(key) must be [B, Tk, C] with B and C of query \(query)", file: file, line: line)
+            }
+            guard heads > 0, query[2] % heads == 0 else {
+                throw ShapeError(op: op, "C = \(query[2]) channels do not split into \(heads) heads", file: file, line: line)
+            }
+            guard !causal || query[1] <= key[1] else {
+                throw ShapeError(op: op, "causal attention needs Tq <= Tk (queries are the last positions), got query \(query), key \(key)",
+                                 file: file, line: line)
+            }
+        }
+        (batch, queryLength, channels) = (query[0], query[1], query[2])
+        keyLength = key[1]
+        self.heads = heads
+        self.causal = causal
+        headSize = channels / heads
+        scale = 1 / Float(headSize).squareRoot()
+        (headStride, keyStride, queryStride) = (Self.padded(headSize), Self.padded(keyLength), Self.padded(queryLength))
+        self.inputStride = inputStride ?? channels
+    }
+
+    /// n rounded up to a multiple of 16 (one SIMD16 vector).
+    @inline(__always) static func padded(_ n: Int) -> Int { (n + 15) / 16 * 16 }
+
+    /// How many keys query i sees: 0...(Tk − Tq + i) when causal, all Tk otherwise.
+    @inline(__always) func visibleKeys(query i: Int) -> Int {
+        causal ? keyLength - queryLength + i + 1 : keyLength
+    }
+
+    /// The first query that sees key j (every later query sees it too).
+    @inline(__always) func firstQuery(seeing j: Int) -> Int {
+        causal ? max(0, j - (keyLength - queryLength)) : 0
+    }
+
+    /// Flat offset of head h's slice of row t of batch element b in a [B, length, C] tensor.
+    @inline(__always) func row(_ b: Int, _ t: Int, _ h: Int, length: Int) -> Int {
+        (b * length + t) * channels + h * headSize
+    }
+
+    /// The same offset in q, k, v or their gradients, whose rows are `inputStride` apart.
+    @inline(__always) func inputRow(_ b: Int, _ t: Int, _ h: Int, length: Int) -> Int {
+        (b * length + t) * inputStride + h * headSize
+    }
+
+    /// Flat offset of row i of the weights [B, nh, Tq, Tk] for (b, h).
+    @inline(__always) func weightsRow(_ b: Int, _ h: Int, _ i: Int) -> Int {
+        ((b * heads + h) * queryLength + i) * keyLength
+    }
+
+    /// Copies head h of batch element b, `rows` rows of a [B, rows, ·] tensor whose rows are
+    /// `rowStride` floats apart, into [rows, headStride].
+    func gather(_ source: UnsafePointer<Float>, rowStride: Int, batch b: Int, head h: Int, rows: Int,
+                into destination: UnsafeMutablePointer<Float>) {
+        for t in 0..<rows {
+            (destination + t * headStride).update(from: source + (b * rows + t) * rowStride + h * headSize,
+                                                  count: headSize)
+        }
+    }
+
+    /// Copies the same slice transposed, into [hs, stride]: column t holds row t.
+    func gather(_ source: UnsafePointer<Float>, rowStride: Int, batch b: Int, head h: Int, rows: Int,
+                transposedInto destination: UnsafeMutablePointer<Float>, stride: Int) {
+        for t in 0..<rows {
+            let slice = source + (b * rows + t) * rowStride + h * headSize
+            var column = destination + t
+            for d in 0..<headSize {
+                column.pointee = slice[d]
+                column += stride
+            }
+        }
+    }
+
+    /// Runs `body(b, h, workspace)` for every (batch, head) pair, split over the threads. Each
+    /// worker gets one zeroed workspace, cut into pieces of the given sizes, and reuses it for
+    /// all of its heads (the pieces are the same for every head, so no head sees stale padding).
+    func forEachHead(tape: Tape, workspace sizes: [Int],
+                     _ body: (_ b: Int, _ h: Int, _ workspace: [UnsafeMutablePointer<Float>]) -> Void) {
+        let pairs = batch * heads
+        let workers = max(1, min(Threads.count, pairs))
+        let perWorker = sizes.reduce(0, +)
+        let buffer = tape.allocate([workers, perWorker])                    // pooled: reused every step
+        withExtendedLifetime(buffer) {
+            let base = buffer.storage.pointer
+            base.update(repeating: 0, count: workers * perWorker)
+            Threads.parallelFor(workers) { range in
+                for worker in range {
+                    var pieces: [UnsafeMutablePointer<Float>] = []
+                    var next = base + worker * perWorker
+                    for size in sizes { pieces.append(next); next += size }
+                    for pair in (pairs * worker / workers)..<(pairs * (worker + 1) / workers) {
+                        body(pair / heads, pair % heads, pieces)
+                    }
+                }
+            }
+        }
+    }
+}
