@@ -1,8 +1,10 @@
 // ProfileBench: one training step's time, op by op, from the tape's OpProfiler.
 //
-// Forward time of an op = wall time since the previous recorded op (so untaped work such as
-// batch sampling is charged to the next op: the first embedding). Backward time = the op's
-// backward closure. "step rest" is what neither covers: clip, AdamW, zeroGrad, tape.reset().
+// Forward time of an op = wall time since the previous recorded op (the trainer restarts the
+// profiler's clock after drawing the batch, so the batch is not charged to the first op).
+// Backward time = the op's backward closure. "step rest" is what neither covers: the batch,
+// clip, AdamW, zeroGrad, tape.reset(). `swift run train --profile N` prints the same table
+// with FLOPs, GFLOP/s and MFU per op.
 
 import Tapestry
 import TapestryGPT
