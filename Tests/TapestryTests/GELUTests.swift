@@ -36,4 +36,17 @@ import TapestryTestSupport
         }
         #expect(result.passed, "\(result)")
     }
+
+    @Test func gradientIsWrittenFirstOrAddedWhicheverOrderTheConsumersRun() {
+        // gelu's backward writes dx when it is the first contribution and adds otherwise; so
+        // does a same-shape add (x + x: the second contribution adds to the first).
+        var generator = RandomGenerator(seed: 83)
+        let x = Tensor.randomNormal([3, 20], using: &generator)    // 60 elements: a SIMD tail
+        let geluFirst = Tapestry.gradCheck("x·2 + gelu(x)", inputs: [x]) { _, v in v[0] * 2 + v[0].gelu() }
+        let geluLast = Tapestry.gradCheck("gelu(x) + x·2", inputs: [x]) { _, v in v[0].gelu() + v[0] * 2 }
+        let doubled = Tapestry.gradCheck("x + x", inputs: [x]) { _, v in v[0] + v[0] }
+        #expect(geluFirst.passed, "\(geluFirst)")
+        #expect(geluLast.passed, "\(geluLast)")
+        #expect(doubled.passed, "\(doubled)")
+    }
 }

@@ -50,8 +50,16 @@ extension Variable {
         let y = tape.allocate(a.shape)
         SameShape.add(a.value.pointer, b.value.pointer, into: y.storage.pointer, count: count)
         return tape.record("add", inputs: [a, b], output: y) { dy in
-            if let da = a.tape.gradientPointer(a) { SameShape.accumulate(dy, into: da, count: count) }   // da += dy
-            if let db = b.tape.gradientPointer(b) { SameShape.accumulate(dy, into: db, count: count) }   // db += dy
+            func addGradient(to input: Variable) {                              // d(input) += dy
+                guard let (gradient, accumulate) = input.tape.gradientForWriting(input) else { return }
+                if accumulate {
+                    SameShape.accumulate(dy, into: gradient, count: count)
+                } else {
+                    gradient.update(from: dy, count: count)                          // first contribution: a copy
+                }
+            }
+            addGradient(to: a)
+            addGradient(to: b)
         }
     }
 

@@ -40,14 +40,15 @@ extension Variable {
         }
 
         return tape.record("gelu", inputs: [x], output: y) { dy in
-            guard let dx = x.tape.gradientPointer(x) else { return }
-            GELUKernel.forEachBlock(count) { start, end in              // dx += dy · gelu'(x)
+            // dx += dy · gelu'(x), or dx = dy · gelu'(x) when this is dx's first contribution.
+            guard let (dx, accumulate) = x.tape.gradientForWriting(x) else { return }
+            GELUKernel.forEachBlock(count) { start, end in
                 Lanes.forEachChunk(end - start) { j, lanes in
                     let i = start + j
                     let slope = GELUKernel.derivative(Lanes.load(xp + i, lanes), output: Lanes.load(yp + i, lanes),
                                                       approximation)
-                    let new = Lanes.load(dx + i, lanes).addingProduct(Lanes.load(dy + i, lanes), slope)
-                    Lanes.store(new, dx + i, lanes)
+                    let base = accumulate ? Lanes.load(dx + i, lanes) : SIMD16<Float>()
+                    Lanes.store(base.addingProduct(Lanes.load(dy + i, lanes), slope), dx + i, lanes)
                 }
             }
         }
