@@ -34,12 +34,9 @@ final class BufferPool {
 
     /// A zeroed buffer of `count` floats that the caller owns until it calls `giveBack`.
     func takeZeroed(count: Int) -> TensorStorage {
-        if let reused = free[count]?.popLast() {
-            reused.pointer.update(repeating: 0, count: count)
-            return reused
-        }
-        totalBytes += count * MemoryLayout<Float>.stride
-        return TensorStorage(zeroedCount: count)
+        let storage = takeOwned(count: count)
+        storage.pointer.update(repeating: 0, count: count)
+        return storage
     }
 
     /// Like `takeZeroed`, but the contents are undefined: for a caller that writes every element.

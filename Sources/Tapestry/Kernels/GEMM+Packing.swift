@@ -1,11 +1,12 @@
-// GEMM+Packing: copy op(B) (and a partial last panel of op(A)) into the layout the micro-kernel
-// streams through.
+// GEMM+Packing: copy op(B), and op(A) when it is not read in place, into the layout the
+// micro-kernel streams through.
 //
 // Packed B is a row of panels, each `width` columns wide (16 or 32), stored [k][width]: the
 // kernel reads one panel row (the 16 or 32 values of op(B)[p, j0..<j0+width]) per step of k
 // with contiguous loads. Columns past n are zeros, so an edge panel runs the same kernel.
-// A is read in place (see GEMM.swift), except a last panel of fewer than 6 rows, which is
-// packed [k][6] with zero rows so that it too runs the full 6-row kernel.
+// Packed A is a column of 6-row panels, each stored [k][6]; a last panel of fewer than 6 rows
+// gets zero rows so that it too runs the full 6-row kernel. When A is read in place instead
+// (see GEMM.swift), only such a partial last panel is packed.
 // The transposed products only change how these loops read their source; the kernel never
 // knows which of the three forms it is computing.
 
@@ -133,22 +134,6 @@ extension GEMM {
                     for r in 0..<panelRows { target[r] = r < valid ? row0[r * k + p] : 0 }
                     target += panelRows
                 }
-            }
-        }
-    }
-
-    /// Packs the partial last panel of op(A), rows i0..<i0+rows (rows < 6), depths p0..<p0+depth,
-    /// into [depth][6] with zeros for the missing rows. (Full panels are read in place.)
-    ///
-    /// op(A) is A stored [m, k], or Aᵀ when `transposed` (A stored [k, m]).
-    static func packPartialPanelA(_ a: UnsafePointer<Float>, transposed: Bool, m: Int, k: Int,
-                                  i0: Int, rows: Int, p0: Int, depth: Int,
-                                  into packed: UnsafeMutablePointer<Float>) {
-        for p in 0..<depth {
-            let target = packed + p * panelRows
-            for r in 0..<panelRows {
-                let element = transposed ? (p0 + p) * m + i0 + r : (i0 + r) * k + p0 + p
-                target[r] = r < rows ? a[element] : 0
             }
         }
     }

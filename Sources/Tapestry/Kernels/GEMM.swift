@@ -9,10 +9,11 @@
 // A·Bᵀ and Aᵀ·B (see GEMM+Packing). A is read in place through two strides, because the
 // kernel only broadcasts single A values: op(A)[i, p] = a[i·rowStride + p·step], with
 // (rowStride, step) = (k, 1) for A [m, k]. Packing A as well cost up to 12% of the time when
-// n = 128 and bought nothing measurable. Aᵀ (A stored [k, m], the dW = dYᵀ·X form) is the
-// exception: read in place, each step of k jumps a whole row of A (m floats), so a 6-row panel
-// touches a new cache line and page per step; packing the row block into [depth][6] panels
-// first made those products 10-20% faster.
+// n = 128 (each A panel serves only 8 B panels), so A is packed only when C has 256 columns or
+// more (see packedAColumns). Aᵀ (A stored [k, m], the dW = dYᵀ·X form) is always packed: read
+// in place, each step of k would jump a whole row of A (m floats), a new cache line and page
+// per step. (On this project's noisy 2-vCPU machine the A/B timings of these packing choices
+// were within the noise; `perf` showed packing at 5-9% of a step after them.)
 // With threads, C is split into contiguous ranges of whole row panels or whole column panels
 // (see splitsByColumns); each thread packs the part of B it needs into its own scratch buffer,
 // so there is one fork per GEMM and no barrier inside.
@@ -151,8 +152,8 @@ public enum GEMM {
                     } else if packsA {
                         packBlockRowsA(a, k: k, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
                     } else if partialRows > 0 {
-                        packPartialPanelA(a, transposed: false, m: m, k: k, i0: i0 + rowCount - partialRows,
-                                          rows: partialRows, p0: p0, depth: depth, into: packedA)
+                        packBlockRowsA(a, k: k, i0: i0 + rowCount - partialRows, rows: partialRows,
+                                       p0: p0, depth: depth, into: packedA)
                     }
                     var j0 = columns.lowerBound
                     while j0 < columns.upperBound {

@@ -45,14 +45,19 @@ public final class CausalSelfAttention: Module {
     /// With `cache`, keys/values of earlier positions are prepended (Tk = cached + T).
     public func callAsFunction(_ x: Variable, cache: KVCache.Layer? = nil, positions: AttentionPositions = .none,
                                context: inout ForwardContext) -> (Variable, Tensor) {
-        let c = x.shape[x.rank - 1]
         let qkv = cAttn(x)                                             // [B, T, 3C]
+        let (y, weights) = attend(qkv, cache: cache, positions: positions)   // [B, T, C]
+        let out = cProj(y)                                             // [B, T, C]
+        return (context.dropout(out, probability: dropout), weights)
+    }
+
+    /// Multi-head causal attention of qkv [B, T, 3C] → y [B, T, C] and the weights.
+    func attend(_ qkv: Variable, cache: KVCache.Layer?, positions: AttentionPositions) -> (Variable, Tensor) {
         if cache == nil && positions.rotary == nil {                   // q, k, v read in place from qkv
-            let (y, weights) = Variable.scaledDotProductAttention(
-                packedQKV: qkv, heads: heads, causal: true, alibiSlopes: positions.alibiSlopes)   // [B, T, C]
-            let out = cProj(y)                                         // [B, T, C]
-            return (context.dropout(out, probability: dropout), weights)
+            return Variable.scaledDotProductAttention(packedQKV: qkv, heads: heads, causal: true,
+                                                      alibiSlopes: positions.alibiSlopes)
         }
+        let c = qkv.shape[qkv.rank - 1] / 3
         let parts = qkv.split(axis: -1, sizes: [c, c, c])              // q, k, v: [B, T, C]
         var query = parts[0], key = parts[1], value = parts[2]
         if let rotary = positions.rotary {                             // RoPE: rotate q and k per head
@@ -63,11 +68,8 @@ public final class CausalSelfAttention: Module {
             key = cache.append(keys: key)                              // [B, Tk, C]
             value = cache.append(values: value)
         }
-        let (y, weights) = Variable.scaledDotProductAttention(
-            query: query, key: key, value: value, heads: heads, causal: true,
-            alibiSlopes: positions.alibiSlopes)                        // [B, T, C]
-        let out = cProj(y)                                             // [B, T, C]
-        return (context.dropout(out, probability: dropout), weights)
+        return Variable.scaledDotProductAttention(query: query, key: key, value: value, heads: heads, causal: true,
+                                                  alibiSlopes: positions.alibiSlopes)
     }
 }
 
