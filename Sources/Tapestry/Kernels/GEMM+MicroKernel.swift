@@ -1,9 +1,9 @@
 // GEMM+MicroKernel: the two register-tile kernels, the only place where GEMM does arithmetic.
 //
-// A micro-kernel computes a 6-row tile of C from six rows of op(A) and one packed B panel
-// [depth][width]. For each step p of k it loads one row of the B panel into SIMD16 registers,
-// broadcasts the six values op(A)[r, p] (read through two strides, so the same kernel reads A,
-// Aᵀ or a packed edge panel), and does one fused multiply-add per accumulator.
+// A micro-kernel computes a 6-row tile of C from one packed A panel [depth][6] and one packed
+// B panel [depth][width]. For each step p of k it loads one row of the B panel into SIMD16
+// registers, broadcasts the six values op(A)[r, p] (six consecutive floats of the A panel, read
+// at fixed offsets from one pointer), and does one fused multiply-add per accumulator.
 // The accumulators are named locals so that LLVM keeps every one in a register for the whole
 // loop; C is touched only before (to continue a sum) and after (to store it).
 //
@@ -27,10 +27,10 @@ extension GEMM {
     @inline(__always)
     private static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) { value.store(to: pointer) }
 
-    /// C[r, 0..<16] = (continueSum ? C[r, 0..<16] : 0) + Σ_p A(r, p) · b[p][0..<16] for r in 0..<6,
-    /// where A(r, p) = a[r·aRowStride + p·aStep] and `ldc` is the row stride of C.
+    /// C[r, 0..<16] = (continueSum ? C[r, 0..<16] : 0) + Σ_p a[p][r] · b[p][0..<16] for r in 0..<6,
+    /// where a is a packed panel [depth][6] and `ldc` is the row stride of C.
     @inline(never)
-    static func kernel6x16(depth: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aStep: Int,
+    static func kernel6x16(depth: Int, a: UnsafePointer<Float>,
                            b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
         if continueSum {
@@ -41,22 +41,22 @@ extension GEMM {
         for _ in 0..<depth {
             let b0 = load(b)
             c0.addProduct(Vector(repeating: a[0]), b0)
-            c1.addProduct(Vector(repeating: a[rs]), b0)
-            c2.addProduct(Vector(repeating: a[2 * rs]), b0)
-            c3.addProduct(Vector(repeating: a[3 * rs]), b0)
-            c4.addProduct(Vector(repeating: a[4 * rs]), b0)
-            c5.addProduct(Vector(repeating: a[5 * rs]), b0)
-            a += aStep
+            c1.addProduct(Vector(repeating: a[1]), b0)
+            c2.addProduct(Vector(repeating: a[2]), b0)
+            c3.addProduct(Vector(repeating: a[3]), b0)
+            c4.addProduct(Vector(repeating: a[4]), b0)
+            c5.addProduct(Vector(repeating: a[5]), b0)
+            a += panelRows
             b += 16
         }
         store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
         store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
     }
 
-    /// C[r, 0..<32] = (continueSum ? C[r, 0..<32] : 0) + Σ_p A(r, p) · b[p][0..<32] for r in 0..<6,
-    /// where A(r, p) = a[r·aRowStride + p·aStep] and `ldc` is the row stride of C.
+    /// C[r, 0..<32] = (continueSum ? C[r, 0..<32] : 0) + Σ_p a[p][r] · b[p][0..<32] for r in 0..<6,
+    /// where a is a packed panel [depth][6] and `ldc` is the row stride of C.
     @inline(never)
-    static func kernel6x32(depth: Int, a: UnsafePointer<Float>, aRowStride rs: Int, aStep: Int,
+    static func kernel6x32(depth: Int, a: UnsafePointer<Float>,
                            b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
@@ -74,17 +74,17 @@ extension GEMM {
             let b0 = load(b), b1 = load(b + 16)
             var a0 = Vector(repeating: a[0])
             c00.addProduct(a0, b0); c01.addProduct(a0, b1)
-            a0 = Vector(repeating: a[rs])
+            a0 = Vector(repeating: a[1])
             c10.addProduct(a0, b0); c11.addProduct(a0, b1)
-            a0 = Vector(repeating: a[2 * rs])
+            a0 = Vector(repeating: a[2])
             c20.addProduct(a0, b0); c21.addProduct(a0, b1)
-            a0 = Vector(repeating: a[3 * rs])
+            a0 = Vector(repeating: a[3])
             c30.addProduct(a0, b0); c31.addProduct(a0, b1)
-            a0 = Vector(repeating: a[4 * rs])
+            a0 = Vector(repeating: a[4])
             c40.addProduct(a0, b0); c41.addProduct(a0, b1)
-            a0 = Vector(repeating: a[5 * rs])
+            a0 = Vector(repeating: a[5])
             c50.addProduct(a0, b0); c51.addProduct(a0, b1)
-            a += aStep
+            a += panelRows
             b += 32
         }
         store(c00, c); store(c01, c + 16)

@@ -1,12 +1,10 @@
-// GEMM+Packing: copy op(B), and op(A) when it is not read in place, into the layout the
-// micro-kernel streams through.
+// GEMM+Packing: copy op(A) and op(B) into the layouts the micro-kernel streams through.
 //
 // Packed B is a row of panels, each `width` columns wide (16 or 32), stored [k][width]: the
 // kernel reads one panel row (the 16 or 32 values of op(B)[p, j0..<j0+width]) per step of k
 // with contiguous loads. Columns past n are zeros, so an edge panel runs the same kernel.
 // Packed A is a column of 6-row panels, each stored [k][6]; a last panel of fewer than 6 rows
-// gets zero rows so that it too runs the full 6-row kernel. When A is read in place instead
-// (see GEMM.swift), only such a partial last panel is packed.
+// gets zero rows so that it too runs the full 6-row kernel.
 // The transposed products only change how these loops read their source; the kernel never
 // knows which of the three forms it is computing.
 

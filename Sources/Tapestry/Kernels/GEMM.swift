@@ -5,15 +5,12 @@
 //     for each block of mc rows of C:
 //       for each B panel (16 or 32 columns):
 //         for each 6-row panel of A:           micro-kernel: one 6x16 or 6x32 tile of C
-// Packing B makes every vector load in the kernel contiguous and lets one kernel serve A·B,
-// A·Bᵀ and Aᵀ·B (see GEMM+Packing). A is read in place through two strides, because the
-// kernel only broadcasts single A values: op(A)[i, p] = a[i·rowStride + p·step], with
-// (rowStride, step) = (k, 1) for A [m, k]. Packing A as well cost up to 12% of the time when
-// n = 128 (each A panel serves only 8 B panels), so A is packed only when C has 256 columns or
-// more (see packedAColumns). Aᵀ (A stored [k, m], the dW = dYᵀ·X form) is always packed: read
-// in place, each step of k would jump a whole row of A (m floats), a new cache line and page
-// per step. (On this project's noisy 2-vCPU machine the A/B timings of these packing choices
-// were within the noise; `perf` showed packing at 5-9% of a step after them.)
+// Packing makes every load in the kernel sequential and lets one kernel serve A·B, A·Bᵀ and
+// Aᵀ·B (see GEMM+Packing): B into panels [depth][16], A into panels [depth][6], so the kernel's
+// six broadcasts of a step are six consecutive floats at fixed offsets from one pointer.
+// Reading A in place instead (two strides, six rows) saved the copy, but the kernel then
+// spent a chain of six dependent address additions per step and measured 2-5% slower per
+// product in an in-process A/B (and Aᵀ read in place jumps a whole row of A per step).
 // With threads, C is split into contiguous ranges of whole row panels or whole column panels
 // (see splitsByColumns); each thread packs the part of B it needs into its own scratch buffer,
 // so there is one fork per GEMM and no barrier inside.
@@ -83,13 +80,12 @@ public enum GEMM {
 
     /// Whether threads should split C by columns rather than by rows.
     ///
-    /// Each thread packs the columns of B it needs and reads its rows of A in place. Split by
-    /// rows, every thread packs all of B (k·n) and reads m/t rows of A; split by columns, it
-    /// packs n/t columns of B and reads all of A (m·k). Packing reads and writes, so columns
-    /// win when m·k < 2·k·n, that is m < 2n (the dW = dYᵀ·X products, where k = B·T is large),
-    /// provided the column panels share out evenly.
+    /// Each thread packs the rows of A and the columns of B that its part of C needs. Split by
+    /// rows, every thread packs all of B (k·n) and m/t rows of A; split by columns, n/t columns
+    /// of B and all of A (m·k). Columns copy less when n > m, provided the column panels share
+    /// out evenly.
     static func splitsByColumns(m: Int, n: Int, columnPanels: Int, threads: Int) -> Bool {
-        m < 2 * n && (columnPanels % threads == 0 || columnPanels >= 4 * threads)
+        m < n && (columnPanels % threads == 0 || columnPanels >= 4 * threads)
     }
 
     /// Below this many multiply-adds (about 10 µs on one core) a fork costs more than it saves.
@@ -99,11 +95,6 @@ public enum GEMM {
     /// A 16-wide B panel of depth 384 is 24 KiB and stays in a 32 KiB L1 while the A panels
     /// stream past it.
     static let maxBlockDepth = 384
-
-    /// From this many columns of C on, a non-transposed A is packed too: each of its panels
-    /// then serves at least 16 B panels, which repays the copy (at n = 128, 8 B panels, packing
-    /// A cost up to 12%), and the kernel reads one sequential stream instead of six rows.
-    static let packedAColumns = 256
 
     /// Rows of C per block (mc): 192 rows of A x 384 deep = 288 KiB, inside a 512 KiB L2,
     /// where it stays while every B panel passes over it.
@@ -120,10 +111,6 @@ public enum GEMM {
         let c: UnsafeMutablePointer<Float>, accumulate: Bool
         let fullWidth: Int
 
-        /// Where the micro-kernel finds op(A)[i, p] = a[i·rowStride + p·step].
-        var aRowStride: Int { transposeA ? 1 : k }
-        var aStep: Int { transposeA ? m : 1 }
-
         /// Computes C[rows, columns] with the calling thread's scratch buffers. `columns` starts
         /// at a multiple of the panel width.
         func multiply(rows: Range<Int>, columns: Range<Int>) {
@@ -131,12 +118,7 @@ public enum GEMM {
             let depthBlocks = (k + maxBlockDepth - 1) / maxBlockDepth
             let depthBlock = (k + depthBlocks - 1) / depthBlocks           // equal blocks, ≤ maxBlockDepth
             let packedB = scratch.packedB(count: packedBCount(n: columns.count, depth: depthBlock, fullWidth: fullWidth))
-            // Aᵀ is packed whole per row block (see packBlockA), and so is A when many column
-            // panels reuse each of its panels; otherwise A is read in place but for a partial
-            // last panel.
-            let packsA = transposeA || columns.count >= packedAColumns
-            let packedA = scratch.packedA(count: packsA ? (blockRows + panelRows) * depthBlock
-                                                        : panelRows * depthBlock)
+            let packedA = scratch.packedA(count: (blockRows + panelRows) * depthBlock)
             let tile = scratch.tile
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {
@@ -146,14 +128,10 @@ public enum GEMM {
                       fullWidth: fullWidth, into: packedB)
                 for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
                     let rowCount = min(blockRows, rows.upperBound - i0)
-                    let partialRows = rowCount % panelRows
                     if transposeA {
                         packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
-                    } else if packsA {
+                    } else {
                         packBlockRowsA(a, k: k, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
-                    } else if partialRows > 0 {
-                        packBlockRowsA(a, k: k, i0: i0 + rowCount - partialRows, rows: partialRows,
-                                       p0: p0, depth: depth, into: packedA)
                     }
                     var j0 = columns.lowerBound
                     while j0 < columns.upperBound {
@@ -163,22 +141,17 @@ public enum GEMM {
                         for r0 in stride(from: 0, to: rowCount, by: panelRows) {
                             let tileRows = min(panelRows, rowCount - r0)
                             let cTile = c + (i0 + r0) * n + j0
-                            // Where the kernel reads this panel of A: in place, or packed [depth][6].
-                            let inPlace = !packsA && tileRows == panelRows
-                            let aPanel = inPlace ? a + ((i0 + r0) * aRowStride + p0 * aStep)
-                                                 : UnsafePointer(packedA + (packsA ? r0 * depth : 0))
-                            let rowStride = inPlace ? aRowStride : 1
-                            let step = inPlace ? aStep : panelRows
+                            let aPanel = UnsafePointer(packedA + r0 * depth)
                             if tileRows == panelRows && validColumns == width {
-                                runKernel(width: width, depth: depth, a: aPanel, aRowStride: rowStride, aStep: step,
-                                          b: bPanel, c: cTile, ldc: n, continueSum: continueSum)
+                                runKernel(width: width, depth: depth, a: aPanel, b: bPanel, c: cTile, ldc: n,
+                                          continueSum: continueSum)
                             } else {
                                 // Edge tile: compute a full tile in scratch, copy back the part inside C.
                                 for r in 0..<tileRows where continueSum {
                                     (tile + r * width).update(from: cTile + r * n, count: validColumns)
                                 }
-                                runKernel(width: width, depth: depth, a: aPanel, aRowStride: rowStride, aStep: step,
-                                          b: bPanel, c: tile, ldc: width, continueSum: continueSum)
+                                runKernel(width: width, depth: depth, a: aPanel, b: bPanel, c: tile, ldc: width,
+                                          continueSum: continueSum)
                                 for r in 0..<tileRows {
                                     (cTile + r * n).update(from: tile + r * width, count: validColumns)
                                 }
@@ -192,14 +165,12 @@ public enum GEMM {
     }
 
     @inline(__always)
-    static func runKernel(width: Int, depth: Int, a: UnsafePointer<Float>, aRowStride: Int, aStep: Int,
-                          b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
+    static func runKernel(width: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                          c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         if width == 32 {
-            kernel6x32(depth: depth, a: a, aRowStride: aRowStride, aStep: aStep, b: b, c: c, ldc: ldc,
-                       continueSum: continueSum)
+            kernel6x32(depth: depth, a: a, b: b, c: c, ldc: ldc, continueSum: continueSum)
         } else {
-            kernel6x16(depth: depth, a: a, aRowStride: aRowStride, aStep: aStep, b: b, c: c, ldc: ldc,
-                       continueSum: continueSum)
+            kernel6x16(depth: depth, a: a, b: b, c: c, ldc: ldc, continueSum: continueSum)
         }
     }
 }
