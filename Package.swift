@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "tokenizer", dependencies: ["TapestryText"], swiftSettings: fast),
         .executableTarget(name: "grade", dependencies: ["Grading", "Exercises"]),
         .executableTarget(name: "bench", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"],
-                          exclude: ["compare-with-pytorch.sh"], swiftSettings: fast),
+                          exclude: ["compare-with-pytorch.sh", "count-allocations.sh"], swiftSettings: fast),
         .executableTarget(name: "evaluate", dependencies: ["TapestryGPT"], swiftSettings: fast),
 
         // MARK: Examples

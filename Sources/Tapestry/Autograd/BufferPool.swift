@@ -11,9 +11,18 @@
 // moment it is done with it, with no reference check. Both kinds share the free lists, so a
 // gradient buffer released in the middle of backward is reused, still warm in the cache, by
 // the next gradient of the same size.
+//
+// Each free list is a class, looked up and then changed through its reference: changing an
+// array stored in a Dictionary in place goes through the dictionary's `_modify` coroutine,
+// whose frame Swift allocates on the heap, one malloc per take and per give back.
 
 final class BufferPool {
-    private var free: [Int: [TensorStorage]] = [:]
+    /// The free buffers of one size.
+    private final class FreeList {
+        var buffers: [TensorStorage] = []
+    }
+
+    private var free: [Int: FreeList] = [:]
     private var issued: [TensorStorage] = []
     private(set) var totalBytes = 0
 
@@ -21,7 +30,7 @@ final class BufferPool {
     func take(shape: [Int], zeroed: Bool) -> Tensor {
         let count = shape.reduce(1, *)
         let storage: TensorStorage
-        if let reused = free[count]?.popLast() {
+        if let reused = free[count]?.buffers.popLast() {
             storage = reused
             if zeroed { storage.pointer.update(repeating: 0, count: count) }
         } else {
@@ -41,21 +50,29 @@ final class BufferPool {
 
     /// Like `takeZeroed`, but the contents are undefined: for a caller that writes every element.
     func takeOwned(count: Int) -> TensorStorage {
-        if let reused = free[count]?.popLast() { return reused }
+        if let reused = free[count]?.buffers.popLast() { return reused }
         totalBytes += count * MemoryLayout<Float>.stride
         return TensorStorage(count: count)
     }
 
     /// Returns a buffer from `takeZeroed`; the caller must hold no other reference to it.
     func giveBack(_ storage: TensorStorage) {
-        free[storage.count, default: []].append(storage)
+        freeList(storage.count).buffers.append(storage)
+    }
+
+    /// The free list for buffers of `count` floats, created on first use.
+    private func freeList(_ count: Int) -> FreeList {
+        if let list = free[count] { return list }
+        let list = FreeList()
+        free[count] = list
+        return list
     }
 
     /// Moves every issued buffer that only the pool still references to the free lists.
     func recycle() {
         for i in issued.indices {
             if isKnownUniquelyReferenced(&issued[i]) {
-                free[issued[i].count, default: []].append(issued[i])
+                freeList(issued[i].count).buffers.append(issued[i])
             } else {
                 // Someone kept it: forget it; it is freed normally when they let go.
                 totalBytes -= issued[i].count * MemoryLayout<Float>.stride

@@ -49,8 +49,10 @@ public final class Parameter {
 }
 
 extension Sequence where Element == Parameter {
+    // @inlinable so that callers in other modules get a specialized loop: the generic one
+    // allocated once per parameter, every step.
     /// Zeroes every parameter's gradient.
-    public func zeroGrad() { forEach { $0.zeroGrad() } }
+    @inlinable public func zeroGrad() { for parameter in self { parameter.zeroGrad() } }
     /// Total number of scalars.
-    public var scalarCount: Int { reduce(0) { $0 + $1.count } }
+    @inlinable public var scalarCount: Int { reduce(0) { $0 + $1.count } }
 }

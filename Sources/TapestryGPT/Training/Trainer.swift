@@ -37,6 +37,8 @@ public final class Trainer {
     var expertStatistics = ExpertStatistics()
     /// `--health`: per-layer figures measured at each log step (nil: off, no cost).
     public var health: TrainingHealth?
+    /// The loss's gradient seed, 1/gradAccum: made once, not once per micro-batch.
+    let lossSeed: Tensor
 
     /// A fresh model and optimizer for `config` on `data`.
     public init(config: TrainConfig, data: TrainingData) {
@@ -53,6 +55,7 @@ public final class Trainer {
                                              maxLearningRate: config.learningRate,
                                              minLearningRate: config.minLearningRate)
         self.batchGenerator = RandomGenerator(seed: config.seed &+ 1)
+        self.lossSeed = Tensor(1 / Float(config.gradAccum))
         tape.releasesIntermediateGradients = true          // peak memory: see Tape
     }
 
@@ -87,8 +90,8 @@ public final class Trainer {
         }
         health?.recordGradients()
         let norm = config.gradClip > 0
-            ? clipGradientNorm(model.parameters, maxNorm: config.gradClip)
-            : clipGradientNorm(model.parameters, maxNorm: .infinity)
+            ? clipGradientNorm(optimizer.parameters, maxNorm: config.gradClip)
+            : clipGradientNorm(optimizer.parameters, maxNorm: .infinity)
         guard norm.isFinite else {
             throw TrainError(nonFiniteMessage(what: "gradient norm is \(norm)"))
         }
@@ -127,7 +130,7 @@ public final class Trainer {
             if config.moeAuxWeight > 0 { loss = loss + auxiliary * config.moeAuxWeight }
         }
         // Each micro-batch contributes loss / gradAccum, so the sum is the mean loss.
-        tape.backward(loss, seed: Tensor(1 / Float(config.gradAccum)))
+        tape.backward(loss, seed: lossSeed)
         return microLoss
     }
 
