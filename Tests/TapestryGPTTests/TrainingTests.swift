@@ -39,6 +39,29 @@ func temporaryDirectory() -> String {
         #expect(first.last! < first.first!)
     }
 
+    @Test func oneAndTwoThreadsGiveBitIdenticalLossesAndWeights() throws {
+        // Big enough that every threaded path forks: GEMMs (both splits), the same-shape add of
+        // the residuals, bias add and bias gradient (256 rows x 128 = 2^15), LayerNorm, GELU,
+        // attention and AdamW's per-thread parts.
+        func run(threads: Int) throws -> (losses: [Float], norms: [Float], weights: [[Float]]) {
+            let saved = Threads.count
+            Threads.setCount(threads)
+            defer { Threads.setCount(saved) }
+            var config = tinyTrainConfig()
+            config.model = GPTConfig(blockSize: 32, vocabSize: 0, nLayer: 1, nHead: 4, nEmbd: 128)
+            config.batchSize = 8
+            let trainer = Trainer(config: config, data: try TrainingData.load(config))
+            let steps = try (0..<3).map { _ in try trainer.step() }
+            return (steps.map(\.loss), steps.map(\.gradientNorm), trainer.model.parameters.map(\.value.scalars))
+        }
+        let one = try run(threads: 1), two = try run(threads: 2)
+        #expect(one.losses == two.losses)
+        #expect(one.norms == two.norms)
+        let differing = zip(one.weights, two.weights).filter { $0 != $1 }.count   // (not the 100k values)
+        #expect(differing == 0, "\(differing) parameters differ between 1 and 2 threads")
+        #expect(one.losses.last! < one.losses.first!)
+    }
+
     @Test func gradientAccumulationOfOneBatchTwiceEqualsThatBatch() throws {
         // With --overfit-batch, accumulating the same batch twice must give the same mean loss
         // as one pass (the gradient is averaged over micro-batches, not summed).

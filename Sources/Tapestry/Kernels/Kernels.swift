@@ -20,16 +20,33 @@ public enum Kernels {
     /// y[r, :] += v for every row r of y [rows, columns] (bias add).
     public static func addRowVector(_ v: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>,
                                     rows: Int, columns: Int) {
-        for r in 0..<rows {
-            add(v, into: y + r * columns, count: columns)
+        // Rows split over the threads like GEMM's, so each core adds to the rows it just wrote.
+        RowMath.forEachRowRange(rows: rows, columns: columns) { part in
+            for r in part {
+                add(v, into: y + r * columns, count: columns)
+            }
         }
     }
 
     /// out[c] += Σ_r x[r, c] for x [rows, columns], adding rows in order 0, 1, 2, ...
     /// (the bias gradient). Each out[c] is ((out[c] + x[0, c]) + x[1, c]) + ..., exactly as the
-    /// plain double loop would compute it.
+    /// plain double loop would compute it. Large ones split their columns over the threads
+    /// (in groups of 64), which leaves every sum's order as it is.
     public static func addColumnSums(of x: UnsafePointer<Float>, rows: Int, columns: Int,
                                      into out: UnsafeMutablePointer<Float>) {
+        let groups = (columns + 63) / 64
+        guard groups > 1, rows * columns >= 1 << 15, Threads.count > 1 else {
+            return addColumnSums(of: x, rows: rows, columns: columns, rowStride: columns, into: out)
+        }
+        Threads.parallelFor(groups) { part in
+            let first = part.lowerBound * 64, end = min(columns, part.upperBound * 64)
+            addColumnSums(of: x + first, rows: rows, columns: end - first, rowStride: columns, into: out + first)
+        }
+    }
+
+    /// `addColumnSums` of the first `columns` columns of x, whose rows are `rowStride` apart.
+    static func addColumnSums(of x: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int,
+                              into out: UnsafeMutablePointer<Float>) {
         var c = 0
         // 64 columns at a time: four independent accumulators hide the latency of the adds.
         while c + 64 <= columns {
@@ -39,7 +56,7 @@ public enum Kernels {
             for _ in 0..<rows {
                 s0 += SIMD16(loading: row); s1 += SIMD16(loading: row + 16)
                 s2 += SIMD16(loading: row + 32); s3 += SIMD16(loading: row + 48)
-                row += columns
+                row += rowStride
             }
             s0.store(to: out + c); s1.store(to: out + c + 16)
             s2.store(to: out + c + 32); s3.store(to: out + c + 48)
@@ -50,14 +67,14 @@ public enum Kernels {
             var row = x + c
             for _ in 0..<rows {
                 sum += SIMD16(loading: row)
-                row += columns
+                row += rowStride
             }
             sum.store(to: out + c)
             c += 16
         }
         for column in c..<columns {
             var sum = out[column]
-            for r in 0..<rows { sum += x[r * columns + column] }
+            for r in 0..<rows { sum += x[r * rowStride + column] }
             out[column] = sum
         }
     }

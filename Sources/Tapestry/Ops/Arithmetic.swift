@@ -55,7 +55,7 @@ extension Variable {
                 if accumulate {
                     SameShape.accumulate(dy, into: gradient, count: count)
                 } else {
-                    gradient.update(from: dy, count: count)                          // first contribution: a copy
+                    SameShape.copy(dy, into: gradient, count: count)                 // first contribution: a copy
                 }
             }
             addGradient(to: a)
@@ -207,26 +207,50 @@ extension Tensor {
 
 /// Loops of same-shape elementwise ops, 16 lanes at a time. Kept in this file on purpose: the
 /// debug build compiles one file at a time and never inlines across files.
+///
+/// Large ones run on every thread, each on one contiguous part, as GEMM splits its output rows:
+/// the residual stream that a threaded GEMM just wrote sits half in each core's cache, and one
+/// thread reading all of it measured slower with two threads than with one.
 fileprivate enum SameShape {
+    /// Below this many elements one thread does it all (a fork would cost more).
+    static let parallelCount = 1 << 15
+
+    /// Calls `body(start, end)` on contiguous parts of 0..<count (multiples of 16 but the last),
+    /// one per thread when `count` is large.
+    static func forEachPart(_ count: Int, _ body: (_ start: Int, _ end: Int) -> Void) {
+        guard count >= parallelCount, Threads.count > 1 else { return body(0, count) }
+        let vectors = (count + 15) / 16
+        Threads.parallelFor(vectors) { range in body(range.lowerBound * 16, min(count, range.upperBound * 16)) }
+    }
+
     /// y = a + b.
     static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        let whole = count / 16 * 16
-        for i in stride(from: 0, to: whole, by: 16) {
-            let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
-                + UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+        forEachPart(count) { start, end in
+            let whole = start + (end - start) / 16 * 16
+            for i in stride(from: start, to: whole, by: 16) {
+                let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+                    + UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(y + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            }
+            for i in whole..<end { y[i] = a[i] + b[i] }
         }
-        for i in whole..<count { y[i] = a[i] + b[i] }
     }
 
     /// g += dy.
     static func accumulate(_ dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int) {
-        let whole = count / 16 * 16
-        for i in stride(from: 0, to: whole, by: 16) {
-            let sum = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
-                + UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(g + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+        forEachPart(count) { start, end in
+            let whole = start + (end - start) / 16 * 16
+            for i in stride(from: start, to: whole, by: 16) {
+                let sum = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
+                    + UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(g + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            }
+            for i in whole..<end { g[i] += dy[i] }
         }
-        for i in whole..<count { g[i] += dy[i] }
+    }
+
+    /// g = dy.
+    static func copy(_ dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int) {
+        forEachPart(count) { start, end in (g + start).update(from: dy + start, count: end - start) }
     }
 }
