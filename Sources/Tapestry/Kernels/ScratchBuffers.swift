@@ -1,8 +1,8 @@
 // ScratchBuffers: per-thread, reusable, 64-byte-aligned work buffers for the kernels.
 //
 // What it is: each thread (the caller and every pool worker) owns one `ScratchBuffers`, found
-// through a pthread thread-local key. GEMM packs B (and partial A panels) into it. Buffers only grow, so after
-// the first step of training no kernel allocates.
+// through a pthread thread-local key. GEMM packs its A and B panels into it. Buffers only
+// grow, so after the first step of training no kernel allocates.
 // What it is not: an allocator for tensors (see BufferPool); contents never outlive a call.
 
 #if canImport(Glibc)
