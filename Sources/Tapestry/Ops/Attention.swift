@@ -25,10 +25,10 @@
 // fusing saves 48 tiny GEMM calls per product, never materialises the masked half, and keeps
 // one head's Q, K, V and scores in L1. Every product above is written in one form: an output
 // row is a weighted sum of rows of another matrix (`HeadKernel.rowsTimesMatrix`), 16 lanes at a
-// time, for four consecutive rows at once (a block of queries, or of keys), so each row of the
-// other matrix is loaded once for four rows. Where the formula needs a column, the head's
+// time, for six consecutive rows at once (a block of queries, or of keys), so each row of the
+// other matrix is loaded once for six rows. Where the formula needs a column, the head's
 // slice is gathered transposed into the thread's workspace first (Kᵀ, Vᵀ), or, for dSᵀ and Wᵀ,
-// read down the columns of dS and W in place (four adjacent columns share each cache line);
+// read down the columns of dS and W in place (six adjacent columns share each cache line);
 // the workspace is reused for every head.
 // Workspace rows are padded to a multiple of 16 floats and a row of scores is computed for
 // whole vectors: the lanes past the last visible key are masked inside the softmax, so the hot
@@ -110,7 +110,7 @@ extension Variable {
         let vp = value.value.pointer + offsets.value
         let yp = output.storage.pointer, wp = weights.storage.pointer
 
-        // Workspace per head: Kᵀ [hs, Tk], V [Tk, hs], a block of rows of scores [4, Tk].
+        // Workspace per head: Kᵀ [hs, Tk], V [Tk, hs], a block of rows of scores [6, Tk].
         let block = HeadKernel.blockRows
         g.forEachHead(tape: tape, workspace: [g.headSize * g.keyStride, g.keyLength * g.headStride, block * g.keyStride]) { b, h, ws in
             let kTransposed = ws[0], values = ws[1], scores = ws[2]
@@ -152,7 +152,7 @@ extension Variable {
             let dv = tape.gradientPointer(value).map { $0 + offsets.value }
             let wp = weights.pointer
             // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], one row of W
-            // [Tk], a block of rows of dW [4, Tk], and dS [Tq, Tk].
+            // [Tk], a block of rows of dW [6, Tk], and dS [Tq, Tk].
             let block = HeadKernel.blockRows
             let sizes = [g.headSize * g.keyStride, g.keyLength * g.headStride, g.queryLength * g.headStride,
                          g.queryLength * g.headStride, g.keyStride, block * g.keyStride, g.queryLength * g.keyStride]

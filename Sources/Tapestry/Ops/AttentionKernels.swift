@@ -1,7 +1,7 @@
 // AttentionKernels: the per-head kernels of scaledDotProductAttention (Attention.swift): a
 // masked softmax over one row of scores, the ALiBi bias, and `rowsTimesMatrix`, the one product
 // form every attention product is written in (an output row is a weighted sum of rows of
-// another matrix, four output rows at a time).
+// another matrix, six output rows at a time).
 //
 // What it is not: a general GEMM (see Kernels/GEMM.swift); these shapes (a head's 64x32 slices)
 // are too small to repay packing.
@@ -40,8 +40,10 @@ enum HeadKernel {
     }
 
     /// Rows of A that `rowsTimesMatrix` multiplies together: each row of M loaded from L1 then
-    /// serves four rows (four broadcasts and FMAs per load instead of one).
-    static let blockRows = 4
+    /// serves six rows (six broadcasts and FMAs per load instead of one), and the six 16-lane
+    /// accumulators (twelve AVX2 registers) keep twelve FMA chains in flight, enough to hide
+    /// the FMA latency.
+    static let blockRows = 6
 
     /// For r in 0..<rows: out_r[0..<n] = (accumulate ? out_r : 0) + scale · Σ_{p<k} a_r[p] · M[p, 0..<n],
     /// with a_r[p] at `a + r·rowStride + p·step` (step 1: a row; a column of a matrix otherwise),
@@ -50,20 +52,18 @@ enum HeadKernel {
     ///
     /// Every output element is ONE chain of fused multiply-adds over p = 0, 1, ..., k−1, starting
     /// from 0, then scaled and added to `out`: the same bits whether a row is computed in a
-    /// block of four or alone (a decoding step with a KV cache computes one row), and trailing
-    /// zero terms (a row of the block that sees fewer keys) leave a sum unchanged.
+    /// block or alone (a decoding step with a KV cache computes one row), and trailing zero
+    /// terms (a row of the block that sees fewer keys) leave a sum unchanged.
     @inline(__always)
     static func rowsTimesMatrix(rows: Int, _ a: UnsafePointer<Float>, rowStride: Int, step: Int = 1, count k: Int,
                                 _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
                                 into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
-        if rows == 4 {
-            fourRowsTimesMatrix(a, rowStride: rowStride, step: step, count: k, m, stride: stride, columns: n,
-                                scale: scale, into: out, outStride: outStride, accumulate: accumulate)
+        if rows == 1 {
+            rowTimesMatrix(a, step: step, count: k, m, stride: stride, columns: n, scale: scale, into: out,
+                           accumulate: accumulate)
         } else {
-            for r in 0..<rows {
-                rowTimesMatrix(a + r * rowStride, step: step, count: k, m, stride: stride, columns: n, scale: scale,
-                               into: out + r * outStride, accumulate: accumulate)
-            }
+            blockTimesMatrix(rows: rows, a, rowStride: rowStride, step: step, count: k, m, stride: stride, columns: n,
+                             scale: scale, into: out, outStride: outStride, accumulate: accumulate)
         }
     }
 
@@ -77,27 +77,36 @@ enum HeadKernel {
         Lanes.store(result, out + at, lanes)
     }
 
-    /// `rowsTimesMatrix` for four rows: 16 columns at a time, four accumulators (one per row).
+    /// `rowsTimesMatrix` for 2...6 rows: 16 columns at a time, six accumulators. A block of
+    /// fewer than six rows repeats its last row in the missing ones and stores only its own.
     @inline(__always)
-    static func fourRowsTimesMatrix(_ a: UnsafePointer<Float>, rowStride: Int, step: Int, count k: Int,
-                                    _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
-                                    into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
+    static func blockTimesMatrix(rows: Int, _ a: UnsafePointer<Float>, rowStride: Int, step: Int, count k: Int,
+                                 _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
+                                 into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
+        // Offsets of the six rows of A; a short block reads its last row again.
+        let o1 = Swift.min(1, rows - 1) * rowStride, o2 = Swift.min(2, rows - 1) * rowStride
+        let o3 = Swift.min(3, rows - 1) * rowStride, o4 = Swift.min(4, rows - 1) * rowStride
+        let o5 = Swift.min(5, rows - 1) * rowStride
         for start in Swift.stride(from: 0, to: n, by: 16) {
-            var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0
+            var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0
             var row = m + start, ap = a
             for _ in 0..<k {
                 let v = Lanes.load(row, 16)
                 s0.addProduct(SIMD16(repeating: ap[0]), v)
-                s1.addProduct(SIMD16(repeating: ap[rowStride]), v)
-                s2.addProduct(SIMD16(repeating: ap[2 * rowStride]), v)
-                s3.addProduct(SIMD16(repeating: ap[3 * rowStride]), v)
+                s1.addProduct(SIMD16(repeating: ap[o1]), v)
+                s2.addProduct(SIMD16(repeating: ap[o2]), v)
+                s3.addProduct(SIMD16(repeating: ap[o3]), v)
+                s4.addProduct(SIMD16(repeating: ap[o4]), v)
+                s5.addProduct(SIMD16(repeating: ap[o5]), v)
                 row += stride
                 ap += step
             }
             write(s0, scale: scale, into: out, at: start, columns: n, accumulate: accumulate)
             write(s1, scale: scale, into: out + outStride, at: start, columns: n, accumulate: accumulate)
-            write(s2, scale: scale, into: out + 2 * outStride, at: start, columns: n, accumulate: accumulate)
-            write(s3, scale: scale, into: out + 3 * outStride, at: start, columns: n, accumulate: accumulate)
+            if rows > 2 { write(s2, scale: scale, into: out + 2 * outStride, at: start, columns: n, accumulate: accumulate) }
+            if rows > 3 { write(s3, scale: scale, into: out + 3 * outStride, at: start, columns: n, accumulate: accumulate) }
+            if rows > 4 { write(s4, scale: scale, into: out + 4 * outStride, at: start, columns: n, accumulate: accumulate) }
+            if rows > 5 { write(s5, scale: scale, into: out + 5 * outStride, at: start, columns: n, accumulate: accumulate) }
         }
     }
 
