@@ -62,37 +62,7 @@ func benchGEMM(options: BenchOptions) {
     Threads.setCount(1)
 }
 
-/// FMA throughput of one core: independent SIMD16 chains, no memory traffic. Runs 6 chains
-/// (fills 12 ymm registers with AVX2) and 12 chains (12 zmm with AVX-512) and keeps the best.
+/// FMA throughput of one core (Tapestry's `measureFMAPeak`), on bench's clock.
 func fmaPeakGFLOPS(clock: TimingClock) -> Double {
-    let iterations = 2_000_000
-    let six = medianSeconds(runs: 5, clock: clock) { blackHole(fmaChains6(iterations)) }
-    let twelve = medianSeconds(runs: 5, clock: clock) { blackHole(fmaChains12(iterations)) }
-    return max(6 * 32 / six, 12 * 32 / twelve) * Double(iterations) / 1e9
-}
-
-@inline(never) func blackHole(_ value: Float) { if value == 12345.678 { print(value) } }
-
-@inline(never) func fmaChains6(_ iterations: Int) -> Float {
-    let x = SIMD16<Float>(repeating: 0.999_999), y = SIMD16<Float>(repeating: 1e-7)
-    var c0 = SIMD16<Float>(repeating: 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
-    for _ in 0..<iterations {
-        c0.addProduct(c0, x); c1.addProduct(c1, x); c2.addProduct(c2, x)
-        c3.addProduct(c3, x); c4.addProduct(c4, x); c5.addProduct(c5, x)
-        _ = y
-    }
-    return (c0 + c1 + c2 + c3 + c4 + c5)[0]
-}
-
-@inline(never) func fmaChains12(_ iterations: Int) -> Float {
-    let x = SIMD16<Float>(repeating: 0.999_999)
-    var c0 = SIMD16<Float>(repeating: 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
-    var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
-    for _ in 0..<iterations {
-        c0.addProduct(c0, x); c1.addProduct(c1, x); c2.addProduct(c2, x)
-        c3.addProduct(c3, x); c4.addProduct(c4, x); c5.addProduct(c5, x)
-        c6.addProduct(c6, x); c7.addProduct(c7, x); c8.addProduct(c8, x)
-        c9.addProduct(c9, x); c10.addProduct(c10, x); c11.addProduct(c11, x)
-    }
-    return (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11)[0]
+    measureFMAPeak(clock: { now(clock) })
 }

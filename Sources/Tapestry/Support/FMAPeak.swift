@@ -5,7 +5,7 @@
 // with AVX-512. Measured on this machine's Zen 4 core: ~117 GFLOP/s. Takes about 0.2 s.
 // What it is not: a guaranteed peak (turbo, a busy neighbour on a shared VM), or a multi-core
 // figure: multiply by the thread count for that.
-// (bench's GEMMBench has the same loop; it could call this one.)
+// `train --profile` and `bench` both call it (bench passes its own clock for --cpu-time).
 
 #if canImport(Glibc)
 import Glibc
@@ -14,17 +14,18 @@ import Darwin
 #endif
 
 /// One core's FP32 FMA throughput in GFLOP/s (an FMA counts as 2 FLOPs): the best of 6 and 12
-/// independent SIMD16 chains, each the median of `runs` timed runs.
-public func measureFMAPeak(runs: Int = 5) -> Double {
+/// independent SIMD16 chains, each the median of `runs` timed runs, timed by `clock` (seconds;
+/// the default is wall time).
+public func measureFMAPeak(runs: Int = 5, clock: () -> Double = OpProfiler.continuousSeconds) -> Double {
     let iterations = 1_000_000
     func medianSeconds(_ body: () -> Float) -> Double {
         var sink: Float = 0
         sink += body()                                          // warm-up
         var times: [Double] = []
         for _ in 0..<max(runs, 1) {
-            let start = OpProfiler.continuousSeconds()
+            let start = clock()
             sink += body()
-            times.append(OpProfiler.continuousSeconds() - start)
+            times.append(clock() - start)
         }
         FMAChains.keep(sink)
         return times.sorted()[times.count / 2]
