@@ -74,6 +74,9 @@ public enum VectorMath {
     /// Q(t) ≈ log erfc(t) on [0.921875, 4] (erfc(4) = 1.5e-8 already rounds 1 − erfc to 1).
     /// Coefficients: weighted minimax fits (Lawson iterations against mpmath), max error in
     /// exact arithmetic 7e-9 and 4e-11; float32 evaluation brings it to about ½ ulp of 1.
+    // @_transparent rather than @inline(__always): in release the optimizer still called the
+    // latter once per vector from GELU's loop (a 64-byte argument and result through memory,
+    // every constant reloaded); this one it always inlines.
     @_transparent
     public static func erf(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let (magnitude, sign) = splitSign(x)
