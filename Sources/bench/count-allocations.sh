@@ -25,13 +25,13 @@ cd "$root"
 libc=$(ldd "$(command -v ls)" | awk '/libc\.so/ {print $3}')
 [ -f "$libc" ] || die "cannot find libc"
 
+work=$(mktemp -d "${TMPDIR:-/tmp}/count-allocations.XXXXXX")
+trap 'perf probe -q -d "probe_libc:*" > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
 functions="malloc calloc realloc posix_memalign aligned_alloc"
 for f in $functions; do
     perf probe -q -x "$libc" -a "$f" 2> /dev/null || perf probe -l 2> /dev/null | grep -q "probe_libc:$f " \
         || die "perf probe could not add an uprobe on $f"
 done
-trap 'perf probe -q -d "probe_libc:*" > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
-work=$(mktemp -d "${TMPDIR:-/tmp}/count-allocations.XXXXXX")
 
 swift build -c release --product train > "$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
 

@@ -121,7 +121,7 @@ public enum GEMM {
             let depthBlocks = (k + maxBlockDepth - 1) / maxBlockDepth
             let depthBlock = (k + depthBlocks - 1) / depthBlocks           // equal blocks, ≤ maxBlockDepth
             let packedB = scratch.packedB(count: packedBCount(n: columns.count, depth: depthBlock, fullWidth: fullWidth))
-            let packedA = scratch.packedA(count: (blockRows + panelRows) * depthBlock)
+            let packedA = scratch.packedA(count: blockRows * depthBlock)   // whole 6-row panels: 192 = 32 · 6
             let tile = scratch.tile
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {

@@ -97,13 +97,8 @@ public func profileTraining(_ trainer: Trainer, steps: Int, warmUpSteps: Int = 2
 public func runProfile(_ config: TrainConfig, print: (String) -> Void) throws -> TrainingProfile {
     Threads.setCount(config.threads)
     let data = try TrainingData.load(config, log: print)
-    var modelConfig = config.model
-    modelConfig.vocabSize = data.tokenizer.vocabularySize
-    if let problem = MemoryEstimate.problem(modelConfig, batchSize: config.batchSize) {
-        throw TrainError(problem, exitCode: 2)
-    }
-    let trainer = Trainer(config: config, data: data)
-    let m = modelConfig
+    let trainer = try checkedTrainer(config, data: data)
+    let m = trainer.model.config
     print("profile: \(config.profileSteps) steps after 2 warm-up steps; block \(m.blockSize), batch \(config.batchSize), "
         + "\(m.nLayer) layers, \(m.nHead) heads, \(m.nEmbd) embd, vocab \(m.vocabSize), "
         + "\(trainer.model.parameterCount) parameters, \(config.threads) thread(s)")

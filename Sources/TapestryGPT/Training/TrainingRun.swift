@@ -44,12 +44,7 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
     Threads.setCount(config.threads)
     let out = try OutputDirectory(checking: config.out)
     let data = try TrainingData.load(config, log: print)
-    var modelConfig = config.model
-    modelConfig.vocabSize = data.tokenizer.vocabularySize
-    if let problem = MemoryEstimate.problem(modelConfig, batchSize: config.batchSize) {
-        throw TrainError(problem, exitCode: 2)
-    }
-    let trainer = Trainer(config: config, data: data)
+    let trainer = try checkedTrainer(config, data: data)
     if config.health { trainer.health = TrainingHealth(model: trainer.model, config: config) }
     let probe = try probeTokens(config, data: data)
     var history: [LossRecord] = []
@@ -194,4 +189,15 @@ func probeTokens(_ config: TrainConfig, data: TrainingData) throws -> [Int] {
     } catch let error as TrainError { throw error } catch {
         throw TrainError("--probe: \(error)", exitCode: 2)
     }
+}
+
+/// A fresh trainer for `config` on `data`, once the model and batch are known to fit in memory
+/// (else a one-line `TrainError`, exit code 2). `train` and `train --profile` both start here.
+func checkedTrainer(_ config: TrainConfig, data: TrainingData) throws -> Trainer {
+    var modelConfig = config.model
+    modelConfig.vocabSize = data.tokenizer.vocabularySize
+    if let problem = MemoryEstimate.problem(modelConfig, batchSize: config.batchSize) {
+        throw TrainError(problem, exitCode: 2)
+    }
+    return Trainer(config: config, data: data)
 }
