@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import Tapestry
+import TapestryTestSupport
 @testable import TapestryGPT
 
 @Suite struct CheckpointTests {
@@ -27,7 +28,7 @@ import Tapestry
 
     @Test func trainStateIsNotAModelCheckpoint() throws {
         let config = tinyTrainConfig(maxIters: 1)
-        _ = try runTraining(config) { _ in }
+        _ = try withThreadCount(1) { try runTraining(config) { _ in } }
         #expect {
             _ = try ModelCheckpoint.load(path: config.out + "/train-state.safetensors")
         } throws: { "\($0)".contains("this is a train state") }
@@ -35,7 +36,7 @@ import Tapestry
 
     @Test func attentionDumpRowsSumToOneAndAreCausal() throws {
         let config = tinyTrainConfig(maxIters: 1)
-        _ = try runTraining(config) { _ in }
+        _ = try withThreadCount(1) { try runTraining(config) { _ in } }
         let dump = try AttentionDump.read(path: config.out + "/attention.safetensors")
         #expect(dump.layers.count == 2)
         #expect(dump.tokens.count == 16)

@@ -5,6 +5,7 @@
 import Foundation
 import Testing
 import Tapestry
+import TapestryTestSupport
 @testable import TapestryGPT
 
 @Suite struct MoETests {
@@ -174,7 +175,7 @@ import Tapestry
         config.model.moeTopK = 2
         config.model.positionalEncoding = .rope
         var lines: [String] = []
-        let summary = try runTraining(config) { lines.append($0) }
+        let summary = try withThreadCount(1) { try runTraining(config) { lines.append($0) } }
         #expect(lines.contains { $0.hasPrefix("mixture of experts: 4 experts of width 64, top-2; active parameters per token: ") })
         let utilization = try #require(lines.first { $0.hasPrefix("  expert utilization (aux loss ") })
         #expect(utilization.contains("layer 0: ") && utilization.contains(" | layer 1: "))

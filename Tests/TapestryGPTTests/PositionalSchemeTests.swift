@@ -5,6 +5,7 @@
 import Foundation
 import Testing
 import Tapestry
+import TapestryTestSupport
 @testable import TapestryGPT
 
 @Suite struct PositionalSchemeTests {
@@ -195,19 +196,19 @@ import Tapestry
     @Test func evaluationPastBlockSizeWorksExceptForLearned() throws {
         var config = tinyTrainConfig(maxIters: 0)
         config.model.positionalEncoding = .alibi
-        _ = try runTraining(config) { _ in }
+        _ = try withThreadCount(1) { try runTraining(config) { _ in } }
         var evaluate = EvaluateConfig()
         evaluate.checkpoint = config.out + "/model.safetensors"
         evaluate.blockSize = 32                                           // twice the trained 16
         evaluate.maxWindows = 8
-        let result = try runEvaluation(evaluate) { _ in }
+        let result = try withThreadCount(1) { try runEvaluation(evaluate) { _ in } }
         #expect(result.windows == 8 && result.blockSize == 32 && result.loss.isFinite)
 
         var learned = tinyTrainConfig(maxIters: 0)
         learned.model.positionalEncoding = .learned
-        _ = try runTraining(learned) { _ in }
+        _ = try withThreadCount(1) { try runTraining(learned) { _ in } }
         evaluate.checkpoint = learned.out + "/model.safetensors"
-        #expect { _ = try runEvaluation(evaluate) { _ in } } throws: { "\($0)".contains("learned positions") }
+        #expect { _ = try withThreadCount(1) { try runEvaluation(evaluate) { _ in } } } throws: { "\($0)".contains("learned positions") }
     }
 
     @Test func stridedLossRunsPastBlockSize() {

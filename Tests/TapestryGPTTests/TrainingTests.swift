@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import Tapestry
+import TapestryTestSupport
 @testable import TapestryGPT
 
 /// A tiny, fast configuration on the default corpus, writing into a fresh temporary folder.
@@ -44,15 +45,14 @@ func temporaryDirectory() -> String {
         // the residuals, bias add and bias gradient (256 rows x 128 = 2^15), LayerNorm, GELU,
         // attention and AdamW's per-thread parts.
         func run(threads: Int) throws -> (losses: [Float], norms: [Float], weights: [[Float]]) {
-            let saved = Threads.count
-            Threads.setCount(threads)
-            defer { Threads.setCount(saved) }
-            var config = tinyTrainConfig()
-            config.model = GPTConfig(blockSize: 32, vocabSize: 0, nLayer: 1, nHead: 4, nEmbd: 128)
-            config.batchSize = 8
-            let trainer = Trainer(config: config, data: try TrainingData.load(config))
-            let steps = try (0..<3).map { _ in try trainer.step() }
-            return (steps.map(\.loss), steps.map(\.gradientNorm), trainer.model.parameters.map(\.value.scalars))
+            try withThreadCount(threads) {
+                var config = tinyTrainConfig()
+                config.model = GPTConfig(blockSize: 32, vocabSize: 0, nLayer: 1, nHead: 4, nEmbd: 128)
+                config.batchSize = 8
+                let trainer = Trainer(config: config, data: try TrainingData.load(config))
+                let steps = try (0..<3).map { _ in try trainer.step() }
+                return (steps.map(\.loss), steps.map(\.gradientNorm), trainer.model.parameters.map(\.value.scalars))
+            }
         }
         let one = try run(threads: 1), two = try run(threads: 2)
         #expect(one.losses == two.losses)
@@ -78,13 +78,13 @@ func temporaryDirectory() -> String {
     @Test func resumeIsBitIdenticalToAnUninterruptedRun() throws {
         let k = 6
         let straight = tinyTrainConfig(maxIters: 2 * k)
-        let whole = try runTraining(straight) { _ in }
+        let whole = try withThreadCount(1) { try runTraining(straight) { _ in } }
 
         var first = tinyTrainConfig(maxIters: k)
-        _ = try runTraining(first) { _ in }
+        _ = try withThreadCount(1) { try runTraining(first) { _ in } }
         first.maxIters = 2 * k
         first.resume = true
-        let resumed = try runTraining(first) { _ in }
+        let resumed = try withThreadCount(1) { try runTraining(first) { _ in } }
 
         #expect(whole.finalValLoss == resumed.finalValLoss)
         #expect(whole.finalTrainLoss == resumed.finalTrainLoss)
@@ -110,7 +110,7 @@ func temporaryDirectory() -> String {
     @Test func aRunWritesEveryFile() throws {
         let config = tinyTrainConfig(maxIters: 4)
         var lines: [String] = []
-        let summary = try runTraining(config) { lines.append($0) }
+        let summary = try withThreadCount(1) { try runTraining(config) { lines.append($0) } }
         for name in ["model.safetensors", "train-state.safetensors", "attention.safetensors",
                      "loss.csv", "loss.svg", "summary.json"] {
             #expect(FileManager.default.fileExists(atPath: config.out + "/" + name), "missing \(name)")
@@ -145,7 +145,7 @@ func temporaryDirectory() -> String {
         config.tokenizer = "bpe"
         config.vocabSize = 300
         var lines: [String] = []
-        let summary = try runTraining(config) { lines.append($0) }
+        let summary = try withThreadCount(1) { try runTraining(config) { lines.append($0) } }
         #expect(lines.contains { $0.hasPrefix("vocab size: 300 (bpe)") })
         #expect(lines.contains { $0.contains("bits/byte") })
         // bits per byte = nats/token × tokens / (ln 2 × bytes); BPE tokens hold > 1 byte each.

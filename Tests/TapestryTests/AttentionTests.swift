@@ -221,12 +221,8 @@ func referenceAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, causa
             tape.backward(output, seed: Tensor(repeating: 0.5, shape: output.shape))
             return [output.value, weights, tape.gradient(of: query)!, tape.gradient(of: key)!, tape.gradient(of: value)!]
         }
-        let saved = Threads.count
-        defer { Threads.setCount(saved) }
-        Threads.setCount(1)
-        let one = run()
-        Threads.setCount(2)
-        let two = run()
+        let one = withThreadCount(1) { run() }
+        let two = withThreadCount(2) { run() }
         #expect(one == two)
     }
 }

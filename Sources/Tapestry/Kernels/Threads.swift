@@ -42,13 +42,16 @@ public enum Threads {
     /// Number of threads that `parallelFor` uses (1 = the calling thread only; the default).
     public static var count: Int { state.withLock { $0.count } }
 
+    /// The thread count that `setCount(n)` sets: n clamped to 1...64.
+    static func clamped(_ n: Int) -> Int { min(max(n, 1), 64) }
+
     /// Sets the number of threads (clamped to 1...64). Results never depend on it.
     ///
     /// Safe to call at any time. Workers of the old pool finish the job they are running,
     /// then exit.
     public static func setCount(_ n: Int) {
         let retired: WorkerPool? = state.withLock { state in
-            let n = min(max(n, 1), 64)
+            let n = clamped(n)
             guard n != state.count else { return nil }
             state.count = n
             let old = state.pool
