@@ -1,7 +1,8 @@
 // GEMM+MicroKernel: the two register-tile kernels, the only place where GEMM does arithmetic.
 //
-// A micro-kernel computes a 6-row tile of C from one packed A panel [depth][6] and one packed
-// B panel [depth][width]. For each step p of k it loads one row of the B panel into SIMD16
+// A micro-kernel computes a 6-row tile of C from one packed A panel [depth][6] and one B panel
+// [depth][width] whose rows are `ldb` floats apart (width when packed, n when read in place from
+// a plain B). For each step p of k it loads one row of the B panel into SIMD16
 // registers, broadcasts the six values op(A)[r, p] (six consecutive floats of the A panel, read
 // at fixed offsets from one pointer), and does one fused multiply-add per accumulator.
 // The accumulators are named locals so that LLVM keeps every one in a register for the whole
@@ -28,10 +29,11 @@ extension GEMM {
     private static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) { value.store(to: pointer) }
 
     /// C[r, 0..<16] = (continueSum ? C[r, 0..<16] : 0) + Σ_p a[p][r] · b[p][0..<16] for r in 0..<6,
-    /// where a is a packed panel [depth][6] and `ldc` is the row stride of C.
+    /// where a is a packed panel [depth][6], b a panel with row stride `ldb`, and `ldc` the row
+    /// stride of C.
     @inline(never)
     static func kernel6x16(depth: Int, a: UnsafePointer<Float>,
-                           b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
+                           b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
         if continueSum {
             c0 = load(c); c1 = load(c + ldc); c2 = load(c + 2 * ldc)
@@ -47,17 +49,18 @@ extension GEMM {
             c4.addProduct(Vector(repeating: a[4]), b0)
             c5.addProduct(Vector(repeating: a[5]), b0)
             a += panelRows
-            b += 16
+            b += ldb
         }
         store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
         store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
     }
 
     /// C[r, 0..<32] = (continueSum ? C[r, 0..<32] : 0) + Σ_p a[p][r] · b[p][0..<32] for r in 0..<6,
-    /// where a is a packed panel [depth][6] and `ldc` is the row stride of C.
+    /// where a is a packed panel [depth][6], b a panel with row stride `ldb`, and `ldc` the row
+    /// stride of C.
     @inline(never)
     static func kernel6x32(depth: Int, a: UnsafePointer<Float>,
-                           b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
+                           b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
         var c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
@@ -85,7 +88,7 @@ extension GEMM {
             a0 = Vector(repeating: a[5])
             c50.addProduct(a0, b0); c51.addProduct(a0, b1)
             a += panelRows
-            b += 32
+            b += ldb
         }
         store(c00, c); store(c01, c + 16)
         store(c10, c + ldc); store(c11, c + ldc + 16)

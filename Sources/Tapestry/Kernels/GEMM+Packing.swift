@@ -3,6 +3,8 @@
 // Packed B is a row of panels, each `width` columns wide (16 or 32), stored [k][width]: the
 // kernel reads one panel row (the 16 or 32 values of op(B)[p, j0..<j0+width]) per step of k
 // with contiguous loads. Columns past n are zeros, so an edge panel runs the same kernel.
+// When B is not transposed its rows already hold those values side by side, so full panels
+// are read where they lie (row stride n instead of width) and only the edge panel is packed.
 // Packed A is a column of 6-row panels, each stored [k][6]; a last panel of fewer than 6 rows
 // gets zero rows so that it too runs the full 6-row kernel.
 // The transposed products only change how these loops read their source; the kernel never
@@ -32,26 +34,21 @@ extension GEMM {
     static func packB(_ b: UnsafePointer<Float>, transposed: Bool, n: Int, k: Int, columns: Range<Int>,
                       p0: Int, depth: Int, fullWidth: Int, into packed: UnsafeMutablePointer<Float>) {
         guard transposed else {
-            // B stored [k, n]: a panel row is a contiguous slice of a row of B. Rows outer, so
-            // each row of B is read once from start to end (B is often an activation that is
-            // no longer in cache: the prefetcher follows one stream instead of one per panel).
+            // B stored [k, n]: each row of a full panel is already a contiguous slice of a row
+            // of B, so the kernel reads full panels in place with row stride n (see
+            // GEMM.Operands.multiply). Only a last panel narrower than its width is copied here,
+            // padded with zero columns.
+            var j0 = columns.lowerBound                                  // find the last panel
+            while j0 + panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth) < columns.upperBound {
+                j0 += fullWidth
+            }
+            let width = panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth)
+            let valid = columns.upperBound - j0
+            guard valid < width else { return }                          // full: read in place too
             for p in 0..<depth {
-                let source = b + (p0 + p) * n
-                var j0 = columns.lowerBound
-                while j0 < columns.upperBound {
-                    let width = panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth)
-                    let valid = min(width, columns.upperBound - j0)
-                    let target = packed + (j0 - columns.lowerBound) * depth + p * width
-                    if valid == width {
-                        for offset in stride(from: 0, to: width, by: 16) {
-                            SIMD16(loading: source + j0 + offset).store(to: target + offset)
-                        }
-                    } else {
-                        target.update(from: source + j0, count: valid)
-                        (target + valid).initialize(repeating: 0, count: width - valid)
-                    }
-                    j0 += width
-                }
+                let target = packed + (j0 - columns.lowerBound) * depth + p * width
+                target.update(from: b + (p0 + p) * n + j0, count: valid)
+                (target + valid).initialize(repeating: 0, count: width - valid)
             }
             return
         }

@@ -8,6 +8,10 @@
 // Packing makes every load in the kernel sequential and lets one kernel serve A·B, A·Bᵀ and
 // Aᵀ·B (see GEMM+Packing): B into panels [depth][16], A into panels [depth][6], so the kernel's
 // six broadcasts of a step are six consecutive floats at fixed offsets from one pointer.
+// A plain B (dX = dY·W, dW = dYᵀ·X) needs no copy: a panel's row is a slice of a row of B, and
+// the kernel steps through B with its row stride. Skipping that copy made those products 3-14%
+// faster on Zen 5 (bench gemm, the two builds alternated 5 rounds); reading Aᵀ in place the same
+// way made dW 5-8% slower (its six broadcasts then jump a whole row of A per step).
 // Reading A in place instead (two strides, six rows) saves the copy, but the kernel then
 // spends a chain of six dependent address additions per step, and Aᵀ read in place jumps a
 // whole row of A per step. Measured on whole training steps (bench train-step, the two builds
@@ -140,20 +144,24 @@ public enum GEMM {
                     while j0 < columns.upperBound {
                         let width = GEMM.panelWidth(from: j0, n: columns.upperBound, fullWidth: fullWidth)
                         let validColumns = min(width, columns.upperBound - j0)
-                        let bPanel = packedB + (j0 - columns.lowerBound) * depth
+                        // op(B) = B and a full panel: the kernel reads rows of B in place.
+                        let readsBInPlace = !transposeB && validColumns == width
+                        let bPanel = readsBInPlace ? b + p0 * n + j0
+                                                   : UnsafePointer(packedB + (j0 - columns.lowerBound) * depth)
+                        let ldb = readsBInPlace ? n : width
                         for r0 in stride(from: 0, to: rowCount, by: panelRows) {
                             let tileRows = min(panelRows, rowCount - r0)
                             let cTile = c + (i0 + r0) * n + j0
                             let aPanel = UnsafePointer(packedA + r0 * depth)
                             if tileRows == panelRows && validColumns == width {
-                                runKernel(width: width, depth: depth, a: aPanel, b: bPanel, c: cTile, ldc: n,
+                                runKernel(width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb, c: cTile, ldc: n,
                                           continueSum: continueSum)
                             } else {
                                 // Edge tile: compute a full tile in scratch, copy back the part inside C.
                                 for r in 0..<tileRows where continueSum {
                                     (tile + r * width).update(from: cTile + r * n, count: validColumns)
                                 }
-                                runKernel(width: width, depth: depth, a: aPanel, b: bPanel, c: tile, ldc: width,
+                                runKernel(width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb, c: tile, ldc: width,
                                           continueSum: continueSum)
                                 for r in 0..<tileRows {
                                     (cTile + r * n).update(from: tile + r * width, count: validColumns)
@@ -168,12 +176,12 @@ public enum GEMM {
     }
 
     @inline(__always)
-    static func runKernel(width: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    static func runKernel(width: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         if width == 32 {
-            kernel6x32(depth: depth, a: a, b: b, c: c, ldc: ldc, continueSum: continueSum)
+            kernel6x32(depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         } else {
-            kernel6x16(depth: depth, a: a, b: b, c: c, ldc: ldc, continueSum: continueSum)
+            kernel6x16(depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         }
     }
 }
