@@ -9,22 +9,28 @@ struct GEMMShape {
     let name: String
     let m: Int, n: Int, k: Int
     let transposeA: Bool, transposeB: Bool
+    /// How many times one training step of the CPU config runs this product (0: not a Linear
+    /// layer's product; shown for comparison).
+    var perStep = 0
 }
 
 /// The three GEMMs of a Linear layer with weight [out, in] applied to `rows` rows.
-func linearShapes(_ name: String, out: Int, in inFeatures: Int, rows: Int = 768) -> [GEMMShape] {
-    [GEMMShape(name: "\(name) y=x·Wᵀ", m: rows, n: out, k: inFeatures, transposeA: false, transposeB: true),
-     GEMMShape(name: "\(name) dX=dY·W", m: rows, n: inFeatures, k: out, transposeA: false, transposeB: false),
-     GEMMShape(name: "\(name) dW=dYᵀ·X", m: out, n: inFeatures, k: rows, transposeA: true, transposeB: false)]
+func linearShapes(_ name: String, out: Int, in inFeatures: Int, rows: Int = 768, perStep: Int) -> [GEMMShape] {
+    [GEMMShape(name: "\(name) y=x·Wᵀ", m: rows, n: out, k: inFeatures, transposeA: false, transposeB: true,
+               perStep: perStep),
+     GEMMShape(name: "\(name) dX=dY·W", m: rows, n: inFeatures, k: out, transposeA: false, transposeB: false,
+               perStep: perStep),
+     GEMMShape(name: "\(name) dW=dYᵀ·X", m: out, n: inFeatures, k: rows, transposeA: true, transposeB: false,
+               perStep: perStep)]
 }
 
 let gemmShapes: [GEMMShape] =
     [GEMMShape(name: "128x384x768 (m n k)", m: 128, n: 384, k: 768, transposeA: false, transposeB: false)]
-    + linearShapes("c_attn", out: 384, in: 128)
-    + linearShapes("attn.c_proj", out: 128, in: 128)
-    + linearShapes("mlp.c_fc", out: 512, in: 128)
-    + linearShapes("mlp.c_proj", out: 128, in: 512)
-    + linearShapes("lm_head", out: 73, in: 128)
+    + linearShapes("c_attn", out: 384, in: 128, perStep: 4)
+    + linearShapes("attn.c_proj", out: 128, in: 128, perStep: 4)
+    + linearShapes("mlp.c_fc", out: 512, in: 128, perStep: 4)
+    + linearShapes("mlp.c_proj", out: 128, in: 512, perStep: 4)
+    + linearShapes("lm_head", out: 73, in: 128, perStep: 1)
     + [GEMMShape(name: "head q·kᵀ", m: 64, n: 64, k: 32, transposeA: false, transposeB: true),
        GEMMShape(name: "head att·v", m: 64, n: 32, k: 64, transposeA: false, transposeB: false)]
 
@@ -35,8 +41,9 @@ func benchGEMM(options: BenchOptions) {
     report.add("gemm", threads: 1, "fma_peak_gflops_per_core", peak)
     report.line("FMA peak, one core: \(format(peak)) GFLOP/s")
     report.line("shape".padding(toLength: 26, withPad: " ", startingAt: 0) + "  m    n    k"
-          + threadCounts.map { "   \($0) thr GFLOP/s" }.joined())
+          + threadCounts.map { "   \($0) thr GFLOP/s" + ($0 == 1 ? "  % peak" : "") }.joined())
     var generator = RandomGenerator(seed: 1)
+    var stepFLOPs = 0.0, stepSeconds = 0.0               // the Linear products of one step, 1 thread
     for shape in gemmShapes {
         let a = Tensor.randomNormal([shape.m * shape.k], using: &generator)
         let b = Tensor.randomNormal([shape.k * shape.n], using: &generator)
@@ -53,11 +60,24 @@ func benchGEMM(options: BenchOptions) {
                                   c: cBuffer.baseAddress!, accumulate: false)
                 }
             }
-            let gflops = 2.0 * Double(shape.m * shape.n * shape.k) / time / 1e9
+            let flops = 2.0 * Double(shape.m * shape.n * shape.k)
+            let gflops = flops / time / 1e9
             report.add("gemm", threads: threads, shape.name, gflops)
             line += format(gflops, width: 17)
+            if threads == 1 {
+                line += format(gflops / peak * 100, width: 8)
+                stepFLOPs += Double(shape.perStep) * flops
+                stepSeconds += Double(shape.perStep) * time
+            }
         }
         report.line(line)
+    }
+    if stepSeconds > 0 {
+        // One step's Linear products together: every layer's shapes 4 times, lm_head's once.
+        let gflops = stepFLOPs / stepSeconds / 1e9
+        report.add("gemm", threads: 1, "linear_products_of_one_step", gflops)
+        report.line("Linear products of one step (FLOP-weighted), 1 thread: \(format(gflops, width: 0)) GFLOP/s, "
+                    + "\(format(gflops / peak * 100, width: 0))% of peak")
     }
     Threads.setCount(1)
 }
