@@ -7,7 +7,8 @@
 // h = 0 ..< n. For 4 heads: 1/4, 1/16, 1/64, 1/256. Steep heads look at the last few tokens;
 // shallow heads can look far back. (For n not a power of two the paper interleaves two such
 // sequences; this example keeps the simple formula.)
-// What this is not: wired into the GPT (its default is learned positions; see README).
+// What this is not: the GPT's ALiBi. `swift run train --pos alibi` uses
+// Sources/TapestryGPT/Positions/ALiBi.swift, whose slopes follow the paper for any n.
 // Lesson: notebooks-md/03-positional-encodings.md
 
 import Foundation

@@ -9,7 +9,9 @@
 // A rotation by a and one by b leave a dot product turned by b − a only: R(a)q · R(b)k =
 // q · R(b − a)k. So the score of query m and key n, rot(q, m)·rot(k, n), depends on n − m and
 // not on m: the model sees relative positions, and nothing is added to the residual stream.
-// What this is not: wired into the GPT (its default is learned positions; see README).
+// What this is not: the GPT's RoPE. `swift run train --pos rope` uses the op in
+// Sources/Tapestry/Ops/RotaryEmbedding.swift (same pairs, same θᵢ, with a backward); this is the
+// math on plain arrays, to check by hand.
 // Lesson: notebooks-md/03-positional-encodings.md
 
 import Foundation

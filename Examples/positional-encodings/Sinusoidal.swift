@@ -10,7 +10,9 @@
 //   PE[p]·PE[p+k] = Σᵢ sin(pωᵢ)sin((p+k)ωᵢ) + cos(pωᵢ)cos((p+k)ωᵢ) = Σᵢ cos(k·ωᵢ)
 // (the cosine of a difference), which does not involve p. Divided by PE[p]·PE[p] = d/2 it is
 // a similarity in [−1, 1], 1 at distance 0, falling off with distance.
-// What this is not: the GPT's default, which learns its position table (`wpe`); see README.
+// What this is not: the GPT's table. `swift run train --pos sinusoidal` uses
+// Sources/TapestryGPT/Positions/Sinusoidal.swift, which adds it scaled by 1/√C (its header
+// says why); the GPT's default learns its position table (`wpe`) instead. See README.
 // Lesson: notebooks-md/03-positional-encodings.md
 
 import Foundation
