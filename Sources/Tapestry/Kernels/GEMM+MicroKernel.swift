@@ -1,4 +1,4 @@
-// GEMM+MicroKernel: the two register-tile kernels, the only place where GEMM does arithmetic.
+// GEMM+MicroKernel: the register-tile kernels, the only place where GEMM does arithmetic.
 //
 // A micro-kernel computes a 6-row tile of C from one packed A panel [depth][6] and one B panel
 // [depth][width] whose rows are `ldb` floats apart (width when packed, n when read in place from
@@ -15,7 +15,10 @@
 //          so this is 12 registers plus 2 for B and 1 broadcast; 6x32 would spill. On AVX-512
 //          machines the 6x16 kernel serves the edge panel when N % 32 is 1...16.
 //
-// Determinism: both kernels compute every element of C the same way, one chain of fused
+// A last row panel of 1...5 rows runs the same loop with only those rows' accumulators
+// (`kernelRows`): the A panel is zero-padded to 6 rows, but the padding is never multiplied.
+//
+// Determinism: all kernels compute every element of C the same way, one chain of fused
 // multiply-adds in order p = 0, 1, 2, ... starting from C (or 0), so the result for an element
 // never depends on which kernel, tile or thread computed it.
 
@@ -34,68 +37,104 @@ extension GEMM {
     @inline(never)
     static func kernel6x16(depth: Int, a: UnsafePointer<Float>,
                            b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
+        tile16(rows: 6, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+    }
+
+    /// The same for a 32-wide panel.
+    @inline(never)
+    static func kernel6x32(depth: Int, a: UnsafePointer<Float>,
+                           b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
+        tile32(rows: 6, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+    }
+
+    /// The last row panel when m is not a multiple of 6: only rows 0..<rows (1...5) of the tile
+    /// are computed, loaded and stored, so a 2-row remainder costs a third of a full tile, not a
+    /// whole one. One specialized loop per row count (`rows` is a constant in each inlined copy).
+    @inline(never)
+    static func kernelRows(_ rows: Int, width: Int, depth: Int, a: UnsafePointer<Float>,
+                           b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
+        switch (rows, width) {
+        case (1, 32): tile32(rows: 1, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (2, 32): tile32(rows: 2, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (3, 32): tile32(rows: 3, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (4, 32): tile32(rows: 4, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (5, 32): tile32(rows: 5, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (1, _): tile16(rows: 1, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (2, _): tile16(rows: 2, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (3, _): tile16(rows: 3, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (4, _): tile16(rows: 4, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        default: tile16(rows: 5, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        }
+    }
+
+    /// C[r, 0..<16] (+)= Σ_p a[p][r] · b[p][0..<16] for r in 0..<rows (rows ≤ 6). Always inlined
+    /// with a constant `rows`, so the `rows > r` tests fold away and unused accumulators vanish.
+    @inline(__always)
+    private static func tile16(rows: Int, depth: Int, a: UnsafePointer<Float>,
+                               b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
         if continueSum {
-            c0 = load(c); c1 = load(c + ldc); c2 = load(c + 2 * ldc)
-            c3 = load(c + 3 * ldc); c4 = load(c + 4 * ldc); c5 = load(c + 5 * ldc)
+            c0 = load(c)
+            if rows > 1 { c1 = load(c + ldc) }
+            if rows > 2 { c2 = load(c + 2 * ldc) }
+            if rows > 3 { c3 = load(c + 3 * ldc) }
+            if rows > 4 { c4 = load(c + 4 * ldc) }
+            if rows > 5 { c5 = load(c + 5 * ldc) }
         }
         var a = a, b = b
         for _ in 0..<depth {
             let b0 = load(b)
             c0.addProduct(Vector(repeating: a[0]), b0)
-            c1.addProduct(Vector(repeating: a[1]), b0)
-            c2.addProduct(Vector(repeating: a[2]), b0)
-            c3.addProduct(Vector(repeating: a[3]), b0)
-            c4.addProduct(Vector(repeating: a[4]), b0)
-            c5.addProduct(Vector(repeating: a[5]), b0)
+            if rows > 1 { c1.addProduct(Vector(repeating: a[1]), b0) }
+            if rows > 2 { c2.addProduct(Vector(repeating: a[2]), b0) }
+            if rows > 3 { c3.addProduct(Vector(repeating: a[3]), b0) }
+            if rows > 4 { c4.addProduct(Vector(repeating: a[4]), b0) }
+            if rows > 5 { c5.addProduct(Vector(repeating: a[5]), b0) }
             a += panelRows
             b += ldb
         }
-        store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
-        store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
+        store(c0, c)
+        if rows > 1 { store(c1, c + ldc) }
+        if rows > 2 { store(c2, c + 2 * ldc) }
+        if rows > 3 { store(c3, c + 3 * ldc) }
+        if rows > 4 { store(c4, c + 4 * ldc) }
+        if rows > 5 { store(c5, c + 5 * ldc) }
     }
 
-    /// C[r, 0..<32] = (continueSum ? C[r, 0..<32] : 0) + Σ_p a[p][r] · b[p][0..<32] for r in 0..<6,
-    /// where a is a packed panel [depth][6], b a panel with row stride `ldb`, and `ldc` the row
-    /// stride of C.
-    @inline(never)
-    static func kernel6x32(depth: Int, a: UnsafePointer<Float>,
-                           b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
+    /// C[r, 0..<32] (+)= Σ_p a[p][r] · b[p][0..<32] for r in 0..<rows (rows ≤ 6), like `tile16`.
+    @inline(__always)
+    private static func tile32(rows: Int, depth: Int, a: UnsafePointer<Float>,
+                               b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
         var c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
         if continueSum {
             c00 = load(c); c01 = load(c + 16)
-            c10 = load(c + ldc); c11 = load(c + ldc + 16)
-            c20 = load(c + 2 * ldc); c21 = load(c + 2 * ldc + 16)
-            c30 = load(c + 3 * ldc); c31 = load(c + 3 * ldc + 16)
-            c40 = load(c + 4 * ldc); c41 = load(c + 4 * ldc + 16)
-            c50 = load(c + 5 * ldc); c51 = load(c + 5 * ldc + 16)
+            if rows > 1 { c10 = load(c + ldc); c11 = load(c + ldc + 16) }
+            if rows > 2 { c20 = load(c + 2 * ldc); c21 = load(c + 2 * ldc + 16) }
+            if rows > 3 { c30 = load(c + 3 * ldc); c31 = load(c + 3 * ldc + 16) }
+            if rows > 4 { c40 = load(c + 4 * ldc); c41 = load(c + 4 * ldc + 16) }
+            if rows > 5 { c50 = load(c + 5 * ldc); c51 = load(c + 5 * ldc + 16) }
         }
         var a = a, b = b
         for _ in 0..<depth {
             let b0 = load(b), b1 = load(b + 16)
             var a0 = Vector(repeating: a[0])
             c00.addProduct(a0, b0); c01.addProduct(a0, b1)
-            a0 = Vector(repeating: a[1])
-            c10.addProduct(a0, b0); c11.addProduct(a0, b1)
-            a0 = Vector(repeating: a[2])
-            c20.addProduct(a0, b0); c21.addProduct(a0, b1)
-            a0 = Vector(repeating: a[3])
-            c30.addProduct(a0, b0); c31.addProduct(a0, b1)
-            a0 = Vector(repeating: a[4])
-            c40.addProduct(a0, b0); c41.addProduct(a0, b1)
-            a0 = Vector(repeating: a[5])
-            c50.addProduct(a0, b0); c51.addProduct(a0, b1)
+            if rows > 1 { a0 = Vector(repeating: a[1]); c10.addProduct(a0, b0); c11.addProduct(a0, b1) }
+            if rows > 2 { a0 = Vector(repeating: a[2]); c20.addProduct(a0, b0); c21.addProduct(a0, b1) }
+            if rows > 3 { a0 = Vector(repeating: a[3]); c30.addProduct(a0, b0); c31.addProduct(a0, b1) }
+            if rows > 4 { a0 = Vector(repeating: a[4]); c40.addProduct(a0, b0); c41.addProduct(a0, b1) }
+            if rows > 5 { a0 = Vector(repeating: a[5]); c50.addProduct(a0, b0); c51.addProduct(a0, b1) }
             a += panelRows
             b += ldb
         }
         store(c00, c); store(c01, c + 16)
-        store(c10, c + ldc); store(c11, c + ldc + 16)
-        store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 16)
-        store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 16)
-        store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 16)
-        store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 16)
+        if rows > 1 { store(c10, c + ldc); store(c11, c + ldc + 16) }
+        if rows > 2 { store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 16) }
+        if rows > 3 { store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 16) }
+        if rows > 4 { store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 16) }
+        if rows > 5 { store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 16) }
     }
 }
 

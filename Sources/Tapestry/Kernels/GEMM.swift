@@ -153,16 +153,16 @@ public enum GEMM {
                             let tileRows = min(panelRows, rowCount - r0)
                             let cTile = c + (i0 + r0) * n + j0
                             let aPanel = UnsafePointer(packedA + r0 * depth)
-                            if tileRows == panelRows && validColumns == width {
-                                runKernel(width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb, c: cTile, ldc: n,
-                                          continueSum: continueSum)
+                            if validColumns == width {
+                                runKernel(rows: tileRows, width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb,
+                                          c: cTile, ldc: n, continueSum: continueSum)
                             } else {
-                                // Edge tile: compute a full tile in scratch, copy back the part inside C.
+                                // Edge tile: compute a full-width tile in scratch, copy back the part inside C.
                                 for r in 0..<tileRows where continueSum {
                                     (tile + r * width).update(from: cTile + r * n, count: validColumns)
                                 }
-                                runKernel(width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb, c: tile, ldc: width,
-                                          continueSum: continueSum)
+                                runKernel(rows: tileRows, width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb,
+                                          c: tile, ldc: width, continueSum: continueSum)
                                 for r in 0..<tileRows {
                                     (cTile + r * n).update(from: tile + r * width, count: validColumns)
                                 }
@@ -176,9 +176,11 @@ public enum GEMM {
     }
 
     @inline(__always)
-    static func runKernel(width: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+    static func runKernel(rows: Int, width: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
-        if width == 32 {
+        if rows < panelRows {
+            kernelRows(rows, width: width, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        } else if width == 32 {
             kernel6x32(depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         } else {
             kernel6x16(depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
