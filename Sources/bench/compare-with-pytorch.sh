@@ -13,10 +13,10 @@
 #   --reference    the shared PyTorch reference (default ../shared/reference/torch_gpt.py,
 #                  relative to the repository root; a fresh clone has to pass it)
 #   --python       a Python with torch (default ~/.refenv/bin/python, else python3)
-#   --rounds R     A B rounds per thread count for nanoGPT's CPU config (default 3; 0 skips it)
+#   --rounds R     A B rounds per thread count for nanoGPT's CPU config (default 5; 0 skips it)
 #   --baby         also the baby GPT (6 layers, 6 heads, 384 embd, block 256, batch 64) on
 #                  1 thread: several minutes per round
-#   --baby-rounds  A B rounds of the baby GPT (default 1)
+#   --baby-rounds  A B rounds of the baby GPT (default 2)
 #   --memory       also the peak RSS of a short default `train` run (50 iterations; the peak
 #                  does not depend on the iteration count) against the PyTorch process's
 #   The targets: CPU config 1 thread <= 0.75, 2 threads <= 0.8, baby GPT <= 0.9, memory <= 0.5.
@@ -30,9 +30,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 reference=""
 python=""
-rounds=3
+rounds=5
 baby=0
-baby_rounds=1
+baby_rounds=2
 memory=0
 usage="usage: Sources/bench/compare-with-pytorch.sh [--reference PATH/torch_gpt.py] [--python PATH] [--rounds R] [--baby] [--baby-rounds N] [--memory]"
 while [ $# -gt 0 ]; do
@@ -65,7 +65,11 @@ corpus="datasets/shakespeare.txt"
 [ -f "$reference" ] || die "no PyTorch reference at '$reference' (pass --reference PATH/torch_gpt.py)"
 command -v "$python" > /dev/null || die "no Python at '$python' (pass --python PATH)"
 torch_version=$("$python" -c 'import torch; print(torch.__version__)' 2> /dev/null) \
-    || die "'$python' cannot import torch (python3 -m venv ~/.refenv && ~/.refenv/bin/pip install torch numpy)"
+    || die "'$python' cannot import torch (python3 -m venv ~/.refenv && ~/.refenv/bin/pip install torch numpy safetensors)"
+if [ "$memory" = 1 ]; then          # the reference saves its checkpoint with safetensors
+    "$python" -c 'import safetensors' 2> /dev/null \
+        || die "--memory needs the safetensors package in '$python' (pip install safetensors)"
+fi
 [ -f "$corpus" ] || die "no corpus at $root/$corpus"
 if [ "$memory" = 1 ]; then
     /usr/bin/time -v true > /dev/null 2>&1 || die "--memory needs GNU time at /usr/bin/time (apt-get install time)"
