@@ -75,12 +75,15 @@ func temporaryDirectory() -> String {
         for (x, y) in zip(a, b) { #expect(abs(x - y) < 1e-5) }
     }
 
-    @Test func resumeIsBitIdenticalToAnUninterruptedRun() throws {
+    /// Also with --overfit-batch: the resumed run must find the same one batch.
+    @Test(arguments: [false, true]) func resumeIsBitIdenticalToAnUninterruptedRun(overfitBatch: Bool) throws {
         let k = 6
-        let straight = tinyTrainConfig(maxIters: 2 * k)
+        var straight = tinyTrainConfig(maxIters: 2 * k)
+        straight.overfitBatch = overfitBatch
         let whole = try withThreadCount(1) { try runTraining(straight) { _ in } }
 
         var first = tinyTrainConfig(maxIters: k)
+        first.overfitBatch = overfitBatch
         _ = try withThreadCount(1) { try runTraining(first) { _ in } }
         first.maxIters = 2 * k
         first.resume = true

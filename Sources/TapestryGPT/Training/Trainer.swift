@@ -54,7 +54,7 @@ public final class Trainer {
                                              decayIterations: config.lrDecayIters,
                                              maxLearningRate: config.learningRate,
                                              minLearningRate: config.minLearningRate)
-        self.batchGenerator = RandomGenerator(seed: config.seed &+ 1)
+        self.batchGenerator = RandomGenerator(seed: config.seed &+ 1)     // (nextBatch repeats this seed)
         self.lossSeed = Tensor(1 / Float(config.gradAccum))
         tape.releasesIntermediateGradients = true          // peak memory: see Tape
     }
@@ -64,11 +64,19 @@ public final class Trainer {
 
     /// The next training batch (always the same one with `--overfit-batch`).
     func nextBatch() -> Batch {
-        if config.overfitBatch, let fixedBatch { return fixedBatch }
-        let batch = Batch.sample(from: data.train, batchSize: config.batchSize,
-                                 time: config.model.blockSize, generator: &batchGenerator)
-        if config.overfitBatch { fixedBatch = batch }
-        return batch
+        if config.overfitBatch {
+            // The stream's first batch, drawn from a fresh copy of its generator rather than
+            // from the stream itself, so that a resumed run (whose stream has moved on) finds
+            // the same batch.
+            if let fixedBatch { return fixedBatch }
+            var first = RandomGenerator(seed: config.seed &+ 1)
+            let batch = Batch.sample(from: data.train, batchSize: config.batchSize,
+                                     time: config.model.blockSize, generator: &first)
+            fixedBatch = batch
+            return batch
+        }
+        return Batch.sample(from: data.train, batchSize: config.batchSize,
+                            time: config.model.blockSize, generator: &batchGenerator)
     }
 
     /// One optimizer step. Returns the mean loss over its micro-batches and the gradient norm
