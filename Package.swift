@@ -51,6 +51,8 @@ let package = Package(
         // MARK: Examples
         .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
                           exclude: ["README.md"], swiftSettings: fast),
+        .executableTarget(name: "embeddings", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"], path: "Examples/embeddings",
+                          exclude: ["README.md"], swiftSettings: fast),
         .executableTarget(name: "self-attention", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/self-attention",
                           exclude: ["README.md"], swiftSettings: fast),
         .executableTarget(name: "attention-viewer", dependencies: ["Tapestry", "TapestryGPT"], path: "Examples/attention-viewer",
