@@ -45,6 +45,14 @@ import Testing
         #expect((try? Shapes.concatenate([[2, 3], [2, 4]], axis: -1)) == [2, 7])
     }
 
+    @Test func vectorChecksNameTheExpectedLength() {
+        // A bias or LayerNorm weight: [length] and nothing else, rank included.
+        expectOneLine(message { try Shapes.require([3], vectorOf: 4, "bias", op: "linear") }, mentions: ["linear", "bias [4]", "[3]"])
+        expectOneLine(message { try Shapes.require([4, 1], vectorOf: 4, "weight", op: "layerNorm") }, mentions: ["layerNorm", "[4, 1]"])
+        expectOneLine(message { try Shapes.require([], vectorOf: 1, "bias", op: "linear") }, mentions: ["bias [1]", "[]"])
+        #expect(message { try Shapes.require([4], vectorOf: 4, "bias", op: "linear") } == "")
+    }
+
     @Test func reductionsRejectAMissingAxis() {
         expectOneLine(message { _ = try Shapes.reduce([2, 3], axis: 2, keepingDimension: false, op: "sum") }, mentions: ["sum", "axis 2"])
         #expect((try? Shapes.reduce([2, 3], axis: -2, keepingDimension: true, op: "sum")) == [1, 3])

@@ -39,13 +39,17 @@ public final class Tape {
     /// closure that turns the output's gradient into contributions to its inputs' gradients.
     struct Node {
         let op: StaticString
-        let inputs: [Int]
+        /// Where this node's input slots sit in `inputSlots`.
+        let inputs: Range<Int>
         let output: Int
         let value: Tensor
         let backward: (_ outputGradient: UnsafePointer<Float>) -> Void
     }
 
     var nodes: [Node] = []
+    /// The input slots of every node, back to back (one shared array instead of one per node:
+    /// with `removeAll(keepingCapacity:)` at reset, recording allocates nothing for them).
+    var inputSlots: [Int] = []
     /// Gradient buffer of each slot; created zeroed on first use.
     var gradients: [TensorStorage?] = []
     /// Whether the tape owns the slot's gradient buffer (false for a parameter's `grad`).
@@ -123,7 +127,9 @@ public final class Tape {
         }
         profiler?.recordForward(op, index: nodes.count, inputs: inputs, output: output)
         let slot = newSlot(shape: output.shape, gradient: nil)
-        nodes.append(Node(op: op, inputs: inputs.map(\.slot), output: slot, value: output, backward: backward))
+        let first = inputSlots.count
+        for input in inputs { inputSlots.append(input.slot) }
+        nodes.append(Node(op: op, inputs: first..<inputSlots.count, output: slot, value: output, backward: backward))
         return Variable(value: output, slot: slot, tape: self)
     }
 
@@ -201,7 +207,7 @@ public final class Tape {
     /// A recorded op, as the tape-step example and the profiler see it.
     public func entry(_ index: Int) -> TapeEntry {
         let node = nodes[index]
-        return TapeEntry(index: index, op: "\(node.op)", inputSlots: node.inputs, outputSlot: node.output,
+        return TapeEntry(index: index, op: "\(node.op)", inputSlots: Array(inputSlots[node.inputs]), outputSlot: node.output,
                          value: node.value)
     }
 
@@ -238,6 +244,7 @@ public final class Tape {
         }
         ownsGradient.removeAll(keepingCapacity: true)
         nodes.removeAll(keepingCapacity: true)
+        inputSlots.removeAll(keepingCapacity: true)
         gradients.removeAll(keepingCapacity: true)
         slotShapes.removeAll(keepingCapacity: true)
         pool.recycle()

@@ -112,9 +112,11 @@ struct AttentionGeometry {
             base.update(repeating: 0, count: workers * perWorker)
             Threads.parallelFor(workers) { range in
                 for worker in range {
-                    var pieces: [UnsafeMutablePointer<Float>] = []
                     var next = base + worker * perWorker
-                    for size in sizes { pieces.append(next); next += size }
+                    let pieces = sizes.map { size in                         // one allocation, exact size
+                        defer { next += size }
+                        return next
+                    }
                     for pair in (pairs * worker / workers)..<(pairs * (worker + 1) / workers) {
                         body(pair / heads, pair % heads, pieces)
                     }

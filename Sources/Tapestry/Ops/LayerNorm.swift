@@ -39,8 +39,8 @@ extension Variable {
         let x = self
         let channels = RowMath.lastAxis(of: x.shape, op: "layerNorm", file: file, line: line)   // C
         checkShapes { () throws(ShapeError) in
-            try Shapes.require(weight.shape, equals: [channels], "weight [C]", op: "layerNorm", file: file, line: line)
-            try Shapes.require(bias.shape, equals: [channels], "bias [C]", op: "layerNorm", file: file, line: line)
+            try Shapes.require(weight.shape, vectorOf: channels, "weight", op: "layerNorm", file: file, line: line)
+            try Shapes.require(bias.shape, vectorOf: channels, "bias", op: "layerNorm", file: file, line: line)
         }
         let rows = x.value.count / channels                                     // N = B·T
         let y = tape.allocate(x.shape)                                          // [..., C]

@@ -23,7 +23,7 @@ extension Variable {
                                  file: file, line: line)
             }
             if let bias {
-                try Shapes.require(bias.shape, equals: [outFeatures], "bias", op: "linear", file: file, line: line)
+                try Shapes.require(bias.shape, vectorOf: outFeatures, "bias", op: "linear", file: file, line: line)
             }
         }
         let rows = x.value.count / Swift.max(inFeatures, 1)                 // N = B·T

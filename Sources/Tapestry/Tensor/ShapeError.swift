@@ -73,6 +73,15 @@ public enum Shapes {
         }
     }
 
+    /// Requires `shape == [length]`: a vector such as a bias. (The same check as
+    /// `require(shape, equals: [length], ...)` without building an array on every call.)
+    public static func require(_ shape: [Int], vectorOf length: Int, _ what: String, op: String,
+                               file: StaticString = #fileID, line: UInt = #line) throws(ShapeError) {
+        guard shape.count == 1 && shape[0] == length else {
+            throw ShapeError(op: op, "expected \(what) [\(length)], got \(shape)", file: file, line: line)
+        }
+    }
+
     /// Requires `shape.count == rank`.
     public static func require(_ shape: [Int], rank: Int, _ what: String, op: String,
                                file: StaticString = #fileID, line: UInt = #line) throws(ShapeError) {
