@@ -24,12 +24,12 @@
 // Why fused: per layer and step the default GPT has B·nh = 48 heads of 64×32 by 32×64 products;
 // fusing saves 48 tiny GEMM calls per product, never materialises the masked half, and keeps
 // one head's Q, K, V and scores in L1. Every product above is written in one form: an output
-// row is a weighted sum of rows of another matrix (`HeadKernel.rowsTimesMatrix`), 16 lanes at a
-// time, for six consecutive rows at once (a block of queries, or of keys), so each row of the
-// other matrix is loaded once for six rows. Where the formula needs a column, the head's
-// slice is gathered transposed into the thread's workspace first (Kᵀ, Vᵀ), or, for dSᵀ and Wᵀ,
-// read down the columns of dS and W in place (six adjacent columns share each cache line);
-// the workspace is reused for every head.
+// row is a weighted sum of rows of another matrix (`HeadKernel.rowsTimesMatrix`), 32 columns
+// at a time with AVX-512 (16 with AVX2), for six consecutive rows at once (a block of queries,
+// or of keys), so each row of the other matrix is loaded once for six rows. Where the formula
+// needs a column, the head's slice is gathered transposed into the thread's workspace first
+// (Kᵀ, Vᵀ), or, for dSᵀ and Wᵀ, read down the columns of dS and W in place (six adjacent
+// columns share each cache line); the workspace is reused for every head.
 // Workspace rows are padded to a multiple of 16 floats and a row of scores is computed for
 // whole vectors: the lanes past the last visible key are masked inside the softmax, so the hot
 // loops never take a slow partial-vector path.

@@ -77,8 +77,13 @@ enum HeadKernel {
         Lanes.store(result, out + at, lanes)
     }
 
-    /// `rowsTimesMatrix` for 2...6 rows: 16 columns at a time, six accumulators. A block of
-    /// fewer than six rows repeats its last row in the missing ones and stores only its own.
+    /// Whether `blockTimesMatrix` may take 32 columns at a time: twelve 16-lane accumulators fit
+    /// the 32 registers of AVX-512 (with AVX2's 16 they would spill).
+    static let wideBlocks = GEMM.defaultPanelWidth == 32
+
+    /// `rowsTimesMatrix` for 2...6 rows: 32 columns at a time (twelve accumulators) with AVX-512,
+    /// then 16 at a time (six). A block of fewer than six rows repeats its last row in the
+    /// missing ones and stores only its own.
     @inline(__always)
     static func blockTimesMatrix(rows: Int, _ a: UnsafePointer<Float>, rowStride: Int, step: Int, count k: Int,
                                  _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
@@ -87,7 +92,47 @@ enum HeadKernel {
         let o1 = Swift.min(1, rows - 1) * rowStride, o2 = Swift.min(2, rows - 1) * rowStride
         let o3 = Swift.min(3, rows - 1) * rowStride, o4 = Swift.min(4, rows - 1) * rowStride
         let o5 = Swift.min(5, rows - 1) * rowStride
-        for start in Swift.stride(from: 0, to: n, by: 16) {
+        var first = 0                                   // columns before `first` are done
+        while wideBlocks && n - first > 16 {
+            // Two vectors of M per step of p: each broadcast of A serves two FMAs.
+            var s00 = SIMD16<Float>(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00
+            var s30 = s00, s31 = s00, s40 = s00, s41 = s00, s50 = s00, s51 = s00
+            var row = m + first, ap = a
+            for _ in 0..<k {
+                let v0 = Lanes.load(row, 16), v1 = Lanes.load(row + 16, 16)
+                var b = SIMD16(repeating: ap[0]); s00.addProduct(b, v0); s01.addProduct(b, v1)
+                b = SIMD16(repeating: ap[o1]); s10.addProduct(b, v0); s11.addProduct(b, v1)
+                b = SIMD16(repeating: ap[o2]); s20.addProduct(b, v0); s21.addProduct(b, v1)
+                b = SIMD16(repeating: ap[o3]); s30.addProduct(b, v0); s31.addProduct(b, v1)
+                b = SIMD16(repeating: ap[o4]); s40.addProduct(b, v0); s41.addProduct(b, v1)
+                b = SIMD16(repeating: ap[o5]); s50.addProduct(b, v0); s51.addProduct(b, v1)
+                row += stride
+                ap += step
+            }
+            let second = first + 16
+            write(s00, scale: scale, into: out, at: first, columns: n, accumulate: accumulate)
+            write(s01, scale: scale, into: out, at: second, columns: n, accumulate: accumulate)
+            write(s10, scale: scale, into: out + outStride, at: first, columns: n, accumulate: accumulate)
+            write(s11, scale: scale, into: out + outStride, at: second, columns: n, accumulate: accumulate)
+            if rows > 2 {
+                write(s20, scale: scale, into: out + 2 * outStride, at: first, columns: n, accumulate: accumulate)
+                write(s21, scale: scale, into: out + 2 * outStride, at: second, columns: n, accumulate: accumulate)
+            }
+            if rows > 3 {
+                write(s30, scale: scale, into: out + 3 * outStride, at: first, columns: n, accumulate: accumulate)
+                write(s31, scale: scale, into: out + 3 * outStride, at: second, columns: n, accumulate: accumulate)
+            }
+            if rows > 4 {
+                write(s40, scale: scale, into: out + 4 * outStride, at: first, columns: n, accumulate: accumulate)
+                write(s41, scale: scale, into: out + 4 * outStride, at: second, columns: n, accumulate: accumulate)
+            }
+            if rows > 5 {
+                write(s50, scale: scale, into: out + 5 * outStride, at: first, columns: n, accumulate: accumulate)
+                write(s51, scale: scale, into: out + 5 * outStride, at: second, columns: n, accumulate: accumulate)
+            }
+            first += 32
+        }
+        for start in Swift.stride(from: first, to: n, by: 16) {
             var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0
             var row = m + start, ap = a
             for _ in 0..<k {
