@@ -147,9 +147,7 @@ extension Variable {
 
         let result = tape.record("scaledDotProductAttention", inputs: inputs, output: output) { dOut in
             let tape = query.tape                              // (unowned: the closure must not own its tape)
-            let dq = tape.gradientPointer(query).map { $0 + offsets.query }
-            let dk = tape.gradientPointer(key).map { $0 + offsets.key }
-            let dv = tape.gradientPointer(value).map { $0 + offsets.value }
+            let (dq, dk, dv, addQ, addK, addV) = inputGradients(tape, inputs: inputs, query, key, value, offsets)
             let wp = weights.pointer
             // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], one row of W
             // [Tk], a block of rows of dW [6, Tk], and dS [Tq, Tk].
@@ -186,7 +184,7 @@ extension Variable {
                         HeadKernel.rowsTimesMatrix(rows: rows, dScores + i * g.keyStride, rowStride: g.keyStride,
                                                    count: blockVisible, keys, stride: g.headStride, columns: g.headSize,
                                                    scale: 1, into: dq + g.inputRow(b, i, h, length: g.queryLength),
-                                                   outStride: g.inputStride, accumulate: true)
+                                                   outStride: g.inputStride, accumulate: addQ)
                     }
                 }
                 for j in stride(from: 0, to: g.keyLength, by: block) {
@@ -202,7 +200,7 @@ extension Variable {
                                                    queries + first * g.headStride, stride: g.headStride,
                                                    columns: g.headSize, scale: 1,
                                                    into: dk + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
-                                                   accumulate: true)
+                                                   accumulate: addK)
                     }
                     // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO, W read down its column j)
                     if let dv {
@@ -211,11 +209,35 @@ extension Variable {
                                                    dOutRows + first * g.headStride, stride: g.headStride,
                                                    columns: g.headSize, scale: 1,
                                                    into: dv + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
-                                                   accumulate: true)
+                                                   accumulate: addV)
                     }
                 }
             }
         }
         return (result, weights)
+    }
+
+    /// The gradients of q, k and v (at their offsets) and whether each must be added to.
+    ///
+    /// Backward writes every element of dq, dk and dv with exactly one product (one query
+    /// block per row of dq, one key block per row of dk and dv), so a gradient buffer that
+    /// nothing has written yet is overwritten instead of zeroed first and then added to (the
+    /// packed qkv's three channel ranges are disjoint). When two of q, k and v are the same
+    /// variable (attention on x itself, without projections) their contributions must add up:
+    /// then all three add into zeroed buffers.
+    private static func inputGradients(_ tape: Tape, inputs: [Variable], _ query: Variable, _ key: Variable,
+                                       _ value: Variable, _ offsets: (query: Int, key: Int, value: Int))
+        -> (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, Bool, Bool, Bool) {
+        if inputs.count == 1, let (qkv, add) = tape.gradientForWriting(query) {           // packed qkv
+            return (qkv + offsets.query, qkv + offsets.key, qkv + offsets.value, add, add, add)
+        }
+        func shared(_ a: Variable, _ b: Variable) -> Bool { a.slot >= 0 && a.slot == b.slot }
+        if shared(query, key) || shared(key, value) || shared(query, value) {
+            return (tape.gradientPointer(query).map { $0 + offsets.query }, tape.gradientPointer(key).map { $0 + offsets.key },
+                    tape.gradientPointer(value).map { $0 + offsets.value }, true, true, true)
+        }
+        let q = tape.gradientForWriting(query), k = tape.gradientForWriting(key), v = tape.gradientForWriting(value)
+        return (q.map { $0.pointer + offsets.query }, k.map { $0.pointer + offsets.key }, v.map { $0.pointer + offsets.value },
+                q?.accumulate ?? true, k?.accumulate ?? true, v?.accumulate ?? true)
     }
 }
