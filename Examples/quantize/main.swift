@@ -40,6 +40,12 @@ if original.metadata["quantization"] != nil {
     exitWithError("quantize: \(options.checkpoint) is already quantized; pass the float32 checkpoint", code: 2)
 }
 let config = original.model.config
+// The val batches come first: a bad --corpus is misuse, found before anything is written.
+let batches: [Batch]
+do {
+    batches = try valBatches(corpus: options.corpus, tokenizer: original.tokenizer, count: options.batches,
+                             batchSize: options.batchSize, time: config.blockSize, seed: options.seed)
+} catch { fail(error) }
 print("quantize: \(options.checkpoint) (iteration \(original.iteration), \(config.nLayer) layers, "
     + "n_embd \(config.nEmbd), \(original.model.parameterCount) parameters)")
 
@@ -85,11 +91,6 @@ print("max absolute weight error: \(format(worst.error)) (\(worst.name))")
 
 // MARK: - Val loss before and after, on the same batches
 
-let batches: [Batch]
-do {
-    batches = try valBatches(corpus: options.corpus, tokenizer: original.tokenizer, count: options.batches,
-                             batchSize: options.batchSize, time: config.blockSize, seed: options.seed)
-} catch { fail(error) }
 let lossBefore = meanLoss(original.model, batches: batches)
 let lossAfter = meanLoss(quantized.model, batches: batches)
 print("val loss on the same \(batches.count) batches of \(options.batchSize) × \(config.blockSize) tokens: "
