@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(name: "evaluate", dependencies: ["TapestryGPT"], swiftSettings: fast),
 
         // MARK: Examples
-        .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN"], path: "Examples/moons",
+        .executableTarget(name: "moons", dependencies: ["Tapestry", "TapestryNN", "TapestryGPT"], path: "Examples/moons",
                           exclude: ["README.md"], swiftSettings: fast),
         .executableTarget(name: "embeddings", dependencies: ["Tapestry", "TapestryGPT", "TapestryText"], path: "Examples/embeddings",
                           exclude: ["README.md"], swiftSettings: fast),

@@ -18,7 +18,7 @@
 import Foundation
 import Tapestry
 
-/// A problem with the attention file: one line naming the file (exit status 1).
+/// A problem with the attention file: one line naming the file (exit status 2, like a bad checkpoint).
 struct DumpError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

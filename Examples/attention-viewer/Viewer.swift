@@ -13,8 +13,10 @@ enum ViewerFiles {
 }
 
 /// Runs the viewer and returns what it prints. Throws `UsageError` for a layer or head the
-/// file does not have (exit 2), `DumpError` or `FileError` for a file problem (exit 1).
+/// file does not have, `DumpError` for a missing or bad dump, `TrainError` (exit code 2) for an
+/// --out that cannot be a directory: all misuse (exit 2); `FileError` for a failed write (exit 1).
 func runViewer(_ options: ViewerOptions) throws -> String {
+    let directory = try OutputDirectory(checking: options.outputDirectory, for: "the pictures")
     let dump = try AttentionMaps(path: options.file)
     guard options.layer < dump.layers.count else {
         throw UsageError("--layer \(options.layer) is out of range: \(dump.path) has layers 0...\(dump.layers.count - 1)")
@@ -39,10 +41,8 @@ func runViewer(_ options: ViewerOptions) throws -> String {
                                  masked: masked))
     lines.append("")
 
-    let directory = options.outputDirectory
-    // If the directory cannot be made, the first AtomicFile.write says why, naming the path.
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+    try directory.create()
+    func path(_ name: String) -> String { directory.file(name) }
     let image = headImage(rows, masked: masked)
     let pngName = ViewerFiles.png(layer: options.layer, head: options.head)
     try AtomicFile.write(PNG.encode(image), to: path(pngName))

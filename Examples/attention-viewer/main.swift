@@ -3,7 +3,9 @@
 //     swift run attention-viewer [--file out/attention.safetensors] [--layer L] [--head H] [--out DIR] [--no-color]
 //
 // This file parses, runs and prints; Viewer.swift and the files beside it do the work.
-// Exit status: 0 success, 1 a missing or bad file, 2 a usage error (bad flag, no such layer or head).
+// Errors are one line on stderr, `error: attention-viewer: ...`, as in `train` and `sample`. Exit status:
+// 0 success; 2 misuse (a bad flag, no such layer or head, a missing file or one that is not an
+// attention dump, an --out that cannot be a directory); 1 a file that could not be written.
 
 import Foundation
 import Tapestry
@@ -16,10 +18,8 @@ do {
         exit(0)
     }
     print(try runViewer(options))
-} catch let error as UsageError {
-    writeToStandardError("attention-viewer: \(error)\n")
-    exit(2)
+} catch let error as TrainError {
+    exitWithError("attention-viewer: \(error)", code: error.exitCode)
 } catch {
-    writeToStandardError("attention-viewer: \(error)\n")
-    exit(1)
+    exitWithError("attention-viewer: \(error)", code: error is UsageError || error is DumpError ? 2 : 1)
 }

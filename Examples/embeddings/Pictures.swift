@@ -98,11 +98,9 @@ func projectionSVG(_ components: PrincipalComponents, labels: [String], classes:
     return out + "</g>\n</svg>\n"
 }
 
-/// Writes each (name, text) into `directory` atomically (a reader never sees half a file) and
-/// returns the paths written.
+/// Writes each (name, text) into `directory`, which must exist, atomically (a reader never sees
+/// half a file) and returns the paths written.
 func writePictures(_ files: [(name: String, text: String)], to directory: String) throws(FileError) -> [String] {
-    // If the directory cannot be made, the first AtomicFile.write says why, naming the path.
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     var paths: [String] = []
     for file in files {
         let path = (directory as NSString).appendingPathComponent(file.name)

@@ -5,8 +5,9 @@
 //
 // This file loads, prints and writes; Similarity.swift and PrincipalComponents.swift hold the
 // math, Pictures.swift the two SVG files.
-// Exit status: 0 success, 1 a file that cannot be written, 2 a usage error or a missing or bad
-// checkpoint.
+// Errors are one line on stderr, `error: embeddings: ...`, as in `train` and `sample`. Exit
+// status: 0 success; 2 misuse (a bad flag, a missing or bad checkpoint, an --out that cannot be a
+// directory); 1 a file that could not be written.
 // Lesson: notebooks-md/02-embeddings.md
 
 import Foundation
@@ -14,18 +15,17 @@ import Tapestry
 import TapestryGPT
 import TapestryText
 
-func fail(_ message: String, code: Int32) -> Never {
-    writeToStandardError("embeddings: \(message.split(whereSeparator: \.isNewline).joined(separator: " "))\n")
-    exit(code)
-}
+func fail(_ message: String, code: Int32) -> Never { exitWithError("embeddings: \(message)", code: code) }
 
 let options: EmbeddingOptions
+let outputDirectory: OutputDirectory
 do {
     guard let parsed = try EmbeddingOptions.parse(Array(CommandLine.arguments.dropFirst())) else {
         print(EmbeddingOptions.usage)
         exit(0)
     }
     options = parsed
+    outputDirectory = try OutputDirectory(checking: options.outputDirectory, for: "the pictures")
 } catch { fail("\(error)", code: 2) }
 
 // MARK: - The table
@@ -107,6 +107,7 @@ let files = [
                          shown: shown, title: "wte rows on their top two principal components, \(when)")),
 ]
 if shown < v { print("the pictures show tokens 0..<\(shown) of \(v) (--limit)") }
+do { try outputDirectory.create() } catch { fail("\(error)", code: 2) }
 do {
     for path in try writePictures(files, to: options.outputDirectory) { print("wrote \(path)") }
 } catch { fail("\(error)", code: 1) }

@@ -8,6 +8,9 @@
 // the same, and prints the positions computed, estimated FLOPs (Work.swift) and median times.
 // Positions and FLOPs are exact counts and show the O(n²) / O(n) shape even on a noisy machine;
 // the times should follow them.
+// Errors are one line on stderr, `error: kv-cache: ...`, as in `train` and `sample`. Exit status:
+// 0 success; 2 misuse (a bad flag or text, a missing or bad checkpoint); 1 a failed check (the
+// tokens differ with and without the cache).
 
 import Foundation
 import Tapestry
@@ -122,5 +125,5 @@ if allIdentical {
     print("tokens identical with and without the cache: yes, for every n")
 } else {
     print("tokens identical with and without the cache: NO (a bug in the cache path)")
-    exit(1)
+    exitWithError("kv-cache: the tokens differ with and without the cache", code: 1)
 }

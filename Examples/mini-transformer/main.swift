@@ -6,6 +6,9 @@
 //
 // It prints the training loss and the held-out test accuracy as it goes, then the final
 // accuracy by kind of example, and saves the weights under PyTorch's parameter names.
+// Errors are one line on stderr, `error: mini-transformer: ...`, as in `train`. Exit status: 0
+// success; 2 misuse (a bad flag, an --out that cannot be a directory: checked before training);
+// 1 a file that could not be written.
 
 import Foundation
 import Tapestry
@@ -24,6 +27,7 @@ let flags: [Flag<Options>] = [
 ]
 
 var options = Options()
+let outputDirectory: OutputDirectory
 do {
     guard let parsed = try parseFlags(Array(CommandLine.arguments.dropFirst()), flags: flags, into: &options) else {
         print(usage(program: "swift run mini-transformer",
@@ -32,6 +36,7 @@ do {
         exit(0)
     }
     options = parsed
+    outputDirectory = try OutputDirectory(checking: options.out, for: "the weights")
 } catch {
     exitWithError("mini-transformer: \(error)", code: 2)
 }
@@ -45,14 +50,14 @@ writeToStandardOutput(String(format: "final: test accuracy %.1f%% (%d/%d held-ou
                              result.correct, result.total) + kinds.joined(separator: "  ")
                       + String(format: "  [%.1f s]\n", Date().timeIntervalSince(started)))
 
-let path = (options.out as NSString).appendingPathComponent("mini-transformer.safetensors")
+let path = outputDirectory.file("mini-transformer.safetensors")
 do {
-    try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+    try outputDirectory.create()
     let metadata = ["format": "tapestry-mini-transformer", "format_version": "1", "task": "sortedness",
                     "steps": String(options.steps), "seed": String(options.seed),
                     "test_accuracy": String(format: "%.4f", result.accuracy)]
     try writeSafeTensors(model.parameters.map { ($0.name, $0.value) }, metadata: metadata, to: path)
 } catch {
-    exitWithError("mini-transformer: \(error)", code: 1)
+    exitWithError("mini-transformer: \(error)", code: (error as? TrainError)?.exitCode ?? 1)
 }
 writeToStandardOutput("wrote \(path)\n")

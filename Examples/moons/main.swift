@@ -7,9 +7,14 @@
 //
 // Training is micrograd's: full batch, the SVM max-margin loss with an L2 penalty (α = 1e-4),
 // plain SGD whose learning rate falls linearly from 1.0 to 0.1 over the run.
+//
+// Errors are one line on stderr, `error: moons: ...`, as in `train` (TapestryGPT provides only
+// that and the --out check here). Exit status: 0 success; 2 misuse (a bad flag, an --out that
+// cannot be a directory: checked before training); 1 the picture could not be written.
 
 import Foundation
 import Tapestry
+import TapestryGPT
 import TapestryNN
 
 // MARK: - Options
@@ -34,10 +39,10 @@ options:
 
 """
 
-/// Prints a one-line error to stderr and exits with status 2 (a usage error).
+/// Prints `error: moons: <message> (see --help)` as one line on stderr and exits with status 2
+/// (a usage error).
 func fail(_ message: String) -> Never {
-    writeToStandardError("moons: \(message) (see --help)\n")
-    exit(2)
+    exitWithError("moons: \(message) (see --help)", code: 2)
 }
 
 func parseOptions(_ arguments: [String]) -> Options {
@@ -78,6 +83,9 @@ func parseOptions(_ arguments: [String]) -> Options {
 // MARK: - Training
 
 let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
+let outputDirectory: OutputDirectory
+do { outputDirectory = try OutputDirectory(checking: options.outputDirectory, for: "the picture") }
+catch { exitWithError("moons: \(error)", code: 2) }
 var generator = RandomGenerator(seed: options.seed)
 let data = MoonsDataset.make(count: 100, noise: 0.1, generator: &generator)
 let model = MLP(sizes: [2, 16, 16, 1], generator: &generator)
@@ -117,19 +125,12 @@ print(summary)
 let caption = "moons, seed \(options.seed), \(options.steps) steps: \(100 * correct / total)% of \(total) points correct"
 let svg = decisionBoundarySVG(bounds: bounds, resolution: resolution, gridScores: gridScores,
                               points: data.points, labels: data.labels, caption: caption)
-let directory = URL(fileURLWithPath: options.outputDirectory, isDirectory: true)
-let file = directory.appendingPathComponent("moons.svg")
-do {
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-} catch {
-    writeToStandardError("moons: cannot create directory \(directory.path): \(error.localizedDescription)\n")
-    exit(1)
-}
+let file = outputDirectory.file("moons.svg")
+do { try outputDirectory.create() } catch { exitWithError("moons: \(error)", code: 2) }
 do {
     // Atomic: written to a temporary file, then renamed, so a reader never sees half an image.
-    try AtomicFile.write(text: svg, to: file.path)
+    try AtomicFile.write(text: svg, to: file)
 } catch {
-    writeToStandardError("moons: \(error)\n")
-    exit(1)
+    exitWithError("moons: \(error)", code: 1)
 }
-print("wrote \(file.path)")
+print("wrote \(file)")

@@ -4,7 +4,7 @@ import Foundation
 import Tapestry
 
 /// The sinusoidal part: a corner of the table, similarity by offset at a few starting
-/// positions, the offset-only check, and three SVG files.
+/// positions, the offset-only check, and three SVG files in `directory` (which must exist).
 func sinusoidalReport(positions: Int, dimensions: Int, directory: String) throws(FileError) -> String {
     let table = sinusoidalTable(positions: positions, dimensions: dimensions)
     let similarity = similarityMatrix(table)
@@ -41,8 +41,6 @@ func sinusoidalReport(positions: Int, dimensions: Int, directory: String) throws
     }
     let files = [("sinusoidal.svg", tableMap.svg()), ("sinusoidal-similarity.svg", similarityMap.svg()),
                  ("similarity-by-offset.svg", byOffset.svg())]
-    // If the directory cannot be made, the first AtomicFile.write says why, naming the path.
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     for (name, svg) in files {
         let path = (directory as NSString).appendingPathComponent(name)
         try AtomicFile.write(text: svg, to: path)

@@ -4,7 +4,9 @@
 //
 // This file parses, runs and prints; Sinusoidal.swift, RoPE.swift and ALiBi.swift hold the
 // math, Report.swift the printing and pictures.
-// Exit status: 0 success, 1 a failed check or a file error, 2 a usage error.
+// Errors are one line on stderr, `error: positional-encodings: ...`, as in `train` and `sample`.
+// Exit status: 0 success; 2 misuse (a bad flag, an --out that cannot be a directory); 1 a failed
+// check or a file that could not be written.
 
 import Foundation
 import Tapestry
@@ -17,17 +19,16 @@ do {
         exit(0)
     }
     options = parsed
+    try OutputDirectory(checking: options.outputDirectory, for: "the pictures").create()
 } catch {
-    writeToStandardError("positional-encodings: \(error)\n")
-    exit(2)
+    exitWithError("positional-encodings: \(error)", code: 2)      // a bad flag or --out: misuse
 }
 
 do {
     print(try sinusoidalReport(positions: options.positions, dimensions: options.dimensions,
                                directory: options.outputDirectory))
 } catch {
-    writeToStandardError("positional-encodings: \(error)\n")
-    exit(1)
+    exitWithError("positional-encodings: \(error)", code: 1)
 }
 print("")
 let rope = ropeReport(seed: options.seed)
@@ -35,6 +36,5 @@ print(rope.text)
 print("")
 print(alibiReport())
 if !rope.passed {
-    writeToStandardError("positional-encodings: the RoPE relative-offset check failed\n")
-    exit(1)
+    exitWithError("positional-encodings: the RoPE relative-offset check failed", code: 1)
 }

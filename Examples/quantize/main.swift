@@ -7,6 +7,9 @@
 // because `ModelCheckpoint.load` must read the result too. This program quantizes, writes, reads
 // the file back the way `sample` does, and reports: the error of every quantized tensor, the
 // file-size ratio, and the val loss before and after on the very same val batches.
+// Errors are one line on stderr, `error: quantize: ...`, as in `train` and `sample`. Exit status:
+// 0 success; 2 misuse (a bad flag, a missing or bad checkpoint or corpus, an --out that cannot be
+// written: checked before any work); 1 a file that could not be written.
 
 import Foundation
 import Tapestry
@@ -27,6 +30,7 @@ do {
         exit(0)
     }
     options = result
+    try checkOutputFile(options.outputPath, flag: "out")
 } catch { fail(error) }
 
 // MARK: - Quantize, write, read back

@@ -6,6 +6,9 @@
 // For each generated token it prints the top candidates with their probability after every
 // stage (CandidateTable.swift) and marks the token chosen. Then it shows that temperature 0 is
 // greedy decoding: the limit of softmax(logits / T), and the same tokens as an argmax loop.
+// Errors are one line on stderr, `error: sampling-explorer: ...`, as in `train` and `sample`.
+// Exit status: 0 success; 2 misuse (a bad flag or prompt, a missing or bad checkpoint); 1 a
+// failed check (temperature 0 and the argmax loop disagree).
 
 import Foundation
 import Tapestry
@@ -77,7 +80,7 @@ if atZero == byArgmax {
     print("  identical: yes (\(atZero.count) tokens)")
 } else {
     print("  identical: NO")
-    exit(1)
+    exitWithError("sampling-explorer: temperature 0 and the argmax loop chose different tokens", code: 1)
 }
 
 /// Greedy decoding written out: run the model on the window, take the most likely next token.

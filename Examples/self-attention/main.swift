@@ -3,7 +3,8 @@
 //     swift run self-attention [--seed N] [--causal]
 //
 // This file parses, runs and prints; ToyAttention.swift and ScalingExperiment.swift compute.
-// Exit status: 0 success, 1 a failed check (a softmax row that does not sum to 1), 2 a usage error.
+// Errors are one line on stderr, `error: self-attention: ...`, as in `train` and `sample`. Exit
+// status: 0 success; 2 a bad flag; 1 a failed check (a softmax row that does not sum to 1).
 
 #if canImport(Glibc)
 import Glibc
@@ -21,14 +22,12 @@ do {
     }
     options = parsed
 } catch {
-    writeToStandardError("self-attention: \(error)\n")
-    exit(2)
+    exitWithError("self-attention: \(error)", code: 2)
 }
 
 let toy = ToyAttention(seed: options.seed, causal: options.causal)
 print(toy.report(seed: options.seed, causal: options.causal))
 print(scalingReport(scalingMeasurements(seed: options.seed)))
 if toy.rowSums.contains(where: { abs($0 - 1) > 1e-5 }) {
-    writeToStandardError("self-attention: a row of softmax weights does not sum to 1\n")
-    exit(1)
+    exitWithError("self-attention: a row of softmax weights does not sum to 1", code: 1)
 }

@@ -6,6 +6,9 @@
 //
 // It prints the training loss and the held-out exact-match accuracy as it goes, a few
 // translations, and where the attention dump went.
+// Errors are one line on stderr, `error: seq2seq: ...`, as in `train`. Exit status: 0 success;
+// 2 misuse (a bad flag, an --out that cannot be a directory: checked before training); 1 a file
+// that could not be written.
 
 import Foundation
 import Tapestry
@@ -29,6 +32,7 @@ let flags: [Flag<Options>] = [
 ]
 
 var options = Options()
+let outputDirectory: OutputDirectory
 do {
     guard let parsed = try parseFlags(Array(CommandLine.arguments.dropFirst()), flags: flags, into: &options) else {
         print(usage(program: "swift run seq2seq",
@@ -48,6 +52,7 @@ do {
             throw UsageError("--probe must be \(options.minLength)-\(options.maxLength) letters from a..l, got '\(probe)'")
         }
     }
+    outputDirectory = try OutputDirectory(checking: options.out, for: "the attention dump")
 } catch {
     exitWithError("seq2seq: \(error)", code: 2)
 }
@@ -68,9 +73,9 @@ for (source, output) in zip(shown, shown.map { model.greedyDecode([$0], start: R
     writeToStandardOutput("  \(ReversalTask.decode(source)) -> \(ReversalTask.decode(output))  \(mark)\n")
 }
 let probe = options.probe.flatMap(ReversalTask.encode) ?? shown[0]
-let path = (options.out as NSString).appendingPathComponent("cross-attention.safetensors")
+let path = outputDirectory.file("cross-attention.safetensors")
 do {
-    try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+    try outputDirectory.create()
     let produced = try AttentionDump.writeCrossAttention(model: model, source: probe, start: ReversalTask.start,
                                                          end: ReversalTask.end, label: ReversalTask.label,
                                                          iteration: options.steps, to: path)
@@ -78,5 +83,5 @@ do {
                           + "\(produced.map(ReversalTask.label).joined(separator: " ")) (layer.0..layer.\(options.layers - 1), "
                           + "each [n_head, Tq, S] = [\(options.heads), \(produced.count), \(probe.count)])\n")
 } catch {
-    exitWithError("seq2seq: \(error)", code: 1)
+    exitWithError("seq2seq: \(error)", code: (error as? TrainError)?.exitCode ?? 1)
 }

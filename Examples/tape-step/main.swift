@@ -8,6 +8,9 @@
 // It records a 2-layer MLP on one example (TinyMLP.swift) on a Tape, prints the tape as a list
 // (TapeListing.swift), walks backward node by node (BackwardWalk.swift), sums up each leaf's
 // gradient, and checks it against central finite differences.
+// Errors are one line on stderr, `error: tape-step: ...`, as in `train`. Exit status: 0 success;
+// 2 misuse (a bad flag, a --dot path that cannot be written: checked before the walk); 1 the
+// DOT file could not be written.
 
 import Foundation
 import Tapestry
@@ -30,6 +33,9 @@ do {
 }
 if options.interactive && options.nonInteractive {
     exitWithError("tape-step: --interactive and --non-interactive contradict each other", code: 2)
+}
+if let path = options.dotPath {
+    do { try checkOutputFile(path, flag: "dot") } catch { exitWithError("tape-step: \(error)", code: 2) }
 }
 
 // MARK: - Forward: record the graph

@@ -140,16 +140,19 @@ import TapestryTestSupport
         for (arguments, mentions) in cases {
             let result = runProgram("embeddings", arguments: arguments)
             #expect(result.exitCode == 2 && result.stdout.isEmpty, "\(arguments): \(result.stderr)")
-            #expect(result.stderr.hasPrefix("embeddings: ") && result.stderr.split(separator: "\n").count == 1
+            #expect(result.stderr.hasPrefix("error: embeddings: ") && result.stderr.split(separator: "\n").count == 1
                     && result.stderr.contains(mentions), "\(arguments): \(result.stderr)")
         }
-        // A directory that cannot be made is a file error (status 1) naming the path.
+        // An --out that cannot be a directory is misuse too (status 2), found before any work,
+        // as `train` finds it; the message names the flag and the path.
         let blocker = try makeTemporaryDirectory().appendingPathComponent("a-file")
         defer { try? FileManager.default.removeItem(at: blocker.deletingLastPathComponent()) }
         try Data("x".utf8).write(to: blocker)
-        let unwritable = runProgram("embeddings", arguments: ["--checkpoint", tiny, "--out", blocker.path])
-        #expect(unwritable.exitCode == 1 && unwritable.stderr.split(separator: "\n").count == 1
-                && unwritable.stderr.contains(blocker.path), "stderr: \(unwritable.stderr)")
+        for out in [blocker.path, blocker.path + "/pictures"] {
+            let unwritable = runProgram("embeddings", arguments: ["--checkpoint", tiny, "--out", out])
+            #expect(unwritable.exitCode == 2 && unwritable.stdout.isEmpty && unwritable.stderr.split(separator: "\n").count == 1
+                    && unwritable.stderr.hasPrefix("error: embeddings: --out \(out): "), "stderr: \(unwritable.stderr)")
+        }
     }
 }
 

@@ -58,12 +58,13 @@ private func numbers(in line: some StringProtocol) -> [Double] {
     line.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) ?? ($0 == "-inf" ? -.infinity : nil) }
 }
 
-/// Checks the usage-error contract: exit status 2, nothing on stdout, one line on stderr.
+/// Checks the usage-error contract: exit status 2, nothing on stdout, one line on stderr in the
+/// programs' form `error: <program>: ...` (see ExampleErrorTests).
 private func expectUsageError(_ program: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
     let result = runProgram(program, arguments: arguments)
     #expect(result.exitCode == 2, "\(arguments): stderr \(result.stderr)", sourceLocation: sourceLocation)
     #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
-    #expect(result.stderr.hasPrefix("\(program): ") && result.stderr.split(separator: "\n").count == 1,
+    #expect(result.stderr.hasPrefix("error: \(program): ") && result.stderr.split(separator: "\n").count == 1,
             "stderr: \(result.stderr)", sourceLocation: sourceLocation)
 }
 
@@ -273,16 +274,18 @@ private func expectUsageError(_ program: String, _ arguments: [String], sourceLo
         #expect(!svg.contains { $0.attributes["class"] == "masked" })
     }
 
-    @Test func fileProblemsExitOneWithOneLine() throws {
+    @Test func fileProblemsExitTwoWithOneLine() throws {
         let directory = try scratchDirectory("attention-viewer")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let missing = runProgram("attention-viewer", arguments: ["--file", directory.appendingPathComponent("none").path])
-        #expect(missing.exitCode == 1 && missing.stderr.contains("file not found"))
+        let none = directory.appendingPathComponent("none").path
+        let missing = runProgram("attention-viewer", arguments: ["--file", none, "--out", directory.path])
+        #expect(missing.exitCode == 2, "stderr: \(missing.stderr)")
+        #expect(missing.stderr == "error: attention-viewer: \(none): file not found (run `swift run train` first, or pass --file)\n")
         let model = directory.appendingPathComponent("model.safetensors").path
         try SafeTensorsFile(floatTensors: ["wte": Tensor(zeros: [2, 2])]).write(to: model)
         let wrong = runProgram("attention-viewer", arguments: ["--file", model, "--out", directory.path])
-        #expect(wrong.exitCode == 1)
-        #expect(wrong.stderr == "attention-viewer: \(model): not an attention dump (metadata format is '(none)', expected 'tapestry-attention')\n")
+        #expect(wrong.exitCode == 2)
+        #expect(wrong.stderr == "error: attention-viewer: \(model): not an attention dump (metadata format is '(none)', expected 'tapestry-attention')\n")
     }
 
     @Test func misuseExitsTwoWithOneLine() throws {
@@ -291,7 +294,7 @@ private func expectUsageError(_ program: String, _ arguments: [String], sourceLo
         let dump = directory.appendingPathComponent("attention.safetensors").path
         try Self.writeCausalDump(to: dump)
         let layer = runProgram("attention-viewer", arguments: ["--file", dump, "--layer", "2", "--out", directory.path])
-        #expect(layer.exitCode == 2 && layer.stderr == "attention-viewer: --layer 2 is out of range: \(dump) has layers 0...1\n")
+        #expect(layer.exitCode == 2 && layer.stderr == "error: attention-viewer: --layer 2 is out of range: \(dump) has layers 0...1\n")
         expectUsageError("attention-viewer", ["--file", dump, "--head", "2", "--out", directory.path])
         for arguments in [["--bogus"], ["--layer"], ["--layer", "-1"], ["--head", "x"], ["--no-color=1"], ["extra"]] {
             expectUsageError("attention-viewer", arguments)

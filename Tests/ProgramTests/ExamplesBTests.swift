@@ -168,9 +168,12 @@ import TapestryTestSupport
         #expect(result.stdout.contains("tokens identical with and without the cache: yes, for every n"))
     }
 
-    @Test func missingCheckpointExitsWithStatus2() {
-        let result = runProgram("kv-cache", arguments: ["--checkpoint", "/nonexistent/model.safetensors"])
-        #expect(result.exitCode == 2 && result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+    @Test(arguments: [["--checkpoint", "/nonexistent/model.safetensors"], ["--repeats", "0"], ["--bogus"]])
+    func badInputExitsWithStatus2AndOneLine(arguments: [String]) {
+        let result = runProgram("kv-cache", arguments: arguments)
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.hasPrefix("error: kv-cache: ") && result.stderr.split(separator: "\n").count == 1,
+                "stderr: \(result.stderr)")
     }
 }
 

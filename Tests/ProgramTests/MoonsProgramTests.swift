@@ -50,7 +50,7 @@ import TapestryTestSupport
         let result = runProgram("moons", arguments: arguments)
         #expect(result.exitCode == 2)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.hasPrefix("moons: ") && result.stderr.split(separator: "\n").count == 1,
+        #expect(result.stderr.hasPrefix("error: moons: ") && result.stderr.split(separator: "\n").count == 1,
                 "stderr: \(result.stderr)")
     }
 
