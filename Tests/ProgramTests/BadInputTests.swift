@@ -19,8 +19,10 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     var setup: @Sendable (URL) throws -> Void = { _ in }
     var testDescription: String { name }
 
-    /// Runs it and checks the failure and that the scratch directory is unchanged.
-    func check(sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// Runs it and checks the failure and that the scratch directory is unchanged; returns what
+    /// the program wrote, for checks of its own.
+    @discardableResult
+    func check(sourceLocation: SourceLocation = #_sourceLocation) throws -> ProgramResult {
         let scratch = makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         try setup(scratch)
@@ -30,6 +32,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         let after = snapshot(scratch)
         #expect(after == before, "files changed: \(Set(after.keys).symmetricDifference(before.keys).sorted())",
                 sourceLocation: sourceLocation)
+        return result
     }
 }
 

@@ -19,18 +19,13 @@ struct ExampleError: Sendable, CustomTestStringConvertible {
     var setup: @Sendable (URL) throws -> Void = { _ in }
     var testDescription: String { "\(program) \(arguments.joined(separator: " "))" }
 
-    /// Runs it; expects status 2, the unified one-line error, no stdout, no file touched.
+    /// Runs it as a `BadInput` (status 2, one line, no crash, no file touched); then expects the
+    /// `error: <program>: ` prefix and nothing on stdout.
     func check(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let scratch = makeScratchDirectory()
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        try setup(scratch)
-        let before = snapshot(scratch)
-        let result = runProgram(program, arguments: arguments, currentDirectory: scratch, timeout: 120)
-        expectExampleError(result, program: program, status: 2, mentions: mentions, sourceLocation: sourceLocation)
+        let result = try BadInput(name: testDescription, program: program, arguments: arguments, status: 2,
+                                  mentions: mentions, setup: setup).check(sourceLocation: sourceLocation)
+        #expect(result.stderr.hasPrefix("error: \(program): "), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stdout.isEmpty, "stdout: \(result.stdout)", sourceLocation: sourceLocation)
-        let after = snapshot(scratch)
-        #expect(after == before, "files changed: \(Set(after.keys).symmetricDifference(before.keys).sorted())",
-                sourceLocation: sourceLocation)
     }
 }
 
