@@ -109,27 +109,14 @@ enum HeadKernel {
                 row += stride
                 ap += step
             }
-            let second = first + 16
-            write(s00, scale: scale, into: out, at: first, columns: n, accumulate: accumulate)
-            write(s01, scale: scale, into: out, at: second, columns: n, accumulate: accumulate)
-            write(s10, scale: scale, into: out + outStride, at: first, columns: n, accumulate: accumulate)
-            write(s11, scale: scale, into: out + outStride, at: second, columns: n, accumulate: accumulate)
-            if rows > 2 {
-                write(s20, scale: scale, into: out + 2 * outStride, at: first, columns: n, accumulate: accumulate)
-                write(s21, scale: scale, into: out + 2 * outStride, at: second, columns: n, accumulate: accumulate)
+            // Row r's two vectors, for the rows the block really has.
+            @inline(__always) func store(_ low: SIMD16<Float>, _ high: SIMD16<Float>, row r: Int) {
+                guard r < rows else { return }
+                write(low, scale: scale, into: out + r * outStride, at: first, columns: n, accumulate: accumulate)
+                write(high, scale: scale, into: out + r * outStride, at: first + 16, columns: n, accumulate: accumulate)
             }
-            if rows > 3 {
-                write(s30, scale: scale, into: out + 3 * outStride, at: first, columns: n, accumulate: accumulate)
-                write(s31, scale: scale, into: out + 3 * outStride, at: second, columns: n, accumulate: accumulate)
-            }
-            if rows > 4 {
-                write(s40, scale: scale, into: out + 4 * outStride, at: first, columns: n, accumulate: accumulate)
-                write(s41, scale: scale, into: out + 4 * outStride, at: second, columns: n, accumulate: accumulate)
-            }
-            if rows > 5 {
-                write(s50, scale: scale, into: out + 5 * outStride, at: first, columns: n, accumulate: accumulate)
-                write(s51, scale: scale, into: out + 5 * outStride, at: second, columns: n, accumulate: accumulate)
-            }
+            store(s00, s01, row: 0); store(s10, s11, row: 1); store(s20, s21, row: 2)
+            store(s30, s31, row: 3); store(s40, s41, row: 4); store(s50, s51, row: 5)
             first += 32
         }
         for start in Swift.stride(from: first, to: n, by: 16) {
