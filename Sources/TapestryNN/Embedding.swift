@@ -33,4 +33,11 @@ public final class Embedding: Module {
                                file: StaticString = #fileID, line: UInt = #line) -> Variable {
         tape.parameter(weight).embedding(ids, shape: shape, file: file, line: line)
     }
+
+    /// The same lookup, reading the ids from a buffer that can be refilled between replays of a
+    /// recorded step (see `Tape.replay`).
+    public func callAsFunction(_ ids: IndexBuffer, shape: [Int], tape: Tape,
+                               file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        tape.parameter(weight).embedding(ids, shape: shape, file: file, line: line)
+    }
 }

@@ -23,6 +23,16 @@
 //   (gradient accumulation over micro-batches).
 // - `reset()` forgets the nodes and recycles the activation and gradient buffers for the next
 //   step, so a steady-state training loop does not allocate tensor memory again.
+//
+// Record once, replay after (`replay()`): the graph of a training step is the same every step,
+// only the numbers in it change. An op that also hands `record` its forward computation (a
+// closure over the same input and output buffers) can be run again without running the code
+// that built it. When every recorded op did, the trainer records its first step and from then
+// on replays it: each forward closure in order, then `backward` as usual. No node, closure,
+// shape array or output buffer is made again, so a replayed step allocates nothing. What a
+// replay reads anew is what changed in place: parameters (the optimizer writes their buffers)
+// and `IndexBuffer`s of token ids and targets (the trainer refills them). PyTorch's CUDA graphs
+// are the same idea one level down.
 // Lesson: notebooks-md/04-the-tape.md
 
 /// The recorder of a computation, for reverse-mode differentiation.
@@ -43,10 +53,15 @@ public final class Tape {
         let inputs: Range<Int>
         let output: Int
         let value: Tensor
+        /// Recomputes `value` from the inputs' current values, into the same buffer (nil: the op
+        /// cannot be replayed).
+        let forward: (() -> Void)?
         let backward: (_ outputGradient: UnsafePointer<Float>) -> Void
     }
 
     var nodes: [Node] = []
+    /// How many recorded nodes have no forward closure (any: `replay()` is not possible).
+    var nodesWithoutForward = 0
     /// The input slots of every node, back to back (one shared array instead of one per node:
     /// with `removeAll(keepingCapacity:)` at reset, recording allocates nothing for them).
     var inputSlots: [Int] = []
@@ -120,7 +135,13 @@ public final class Tape {
     /// result is a constant. Otherwise `backward` is stored and called during `backward(_:)`
     /// with a pointer to this output's gradient (same shape as `output`). It must ADD into the
     /// inputs' gradients via `gradientPointer(_:)`.
+    ///
+    /// `forward`, when given, is the computation that produced `output` (already run by the
+    /// op): `replay()` calls it again to recompute `output` in place from the inputs' current
+    /// values. It must read every input through a buffer that stays the same from step to step
+    /// (tensors, parameters, `IndexBuffer`s), and allocate only through `withWorkspace`.
     public func record(_ op: StaticString, inputs: [Variable], output: Tensor,
+                       forward: (() -> Void)? = nil,
                        backward: @escaping (_ outputGradient: UnsafePointer<Float>) -> Void) -> Variable {
         guard isRecording, inputs.contains(where: { $0.requiresGradient }) else {
             return Variable(value: output, tape: self)
@@ -129,7 +150,9 @@ public final class Tape {
         let slot = newSlot(shape: output.shape, gradient: nil)
         let first = inputSlots.count
         for input in inputs { inputSlots.append(input.slot) }
-        nodes.append(Node(op: op, inputs: first..<inputSlots.count, output: slot, value: output, backward: backward))
+        nodes.append(Node(op: op, inputs: first..<inputSlots.count, output: slot, value: output, forward: forward,
+                          backward: backward))
+        if forward == nil { nodesWithoutForward += 1 }
         return Variable(value: output, slot: slot, tape: self)
     }
 
@@ -154,6 +177,48 @@ public final class Tape {
         let fresh = pool.takeOwned(count: slotShapes[variable.slot].reduce(1, *))
         gradients[variable.slot] = fresh
         return (fresh.pointer, false)
+    }
+
+    /// Runs `body` with a buffer of `count` floats from the pool (contents undefined), given
+    /// back when `body` returns: an op's scratch space that never outlives the op, such as
+    /// attention's per-head workspace or LayerNorm's partial sums. Reused from step to step,
+    /// so it costs no allocation in a steady state, replayed or not.
+    public func withWorkspace<Result>(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Result) -> Result {
+        let storage = pool.takeOwned(count: count)
+        defer { pool.giveBack(storage) }
+        return body(storage.pointer)
+    }
+
+    // MARK: - Replay
+
+    /// Whether `replay()` can run this tape's recording again: it holds at least one node,
+    /// and every node's op handed `record` its forward closure.
+    public var isReplayable: Bool { !nodes.isEmpty && nodesWithoutForward == 0 }
+
+    /// Counts `reset()` calls. A Variable recorded while `generation` was g is part of the
+    /// recording (and can be read after a `replay()`) only while `generation` is still g.
+    public private(set) var generation = 0
+
+    /// Runs the recorded forward pass again, op by op in recording order, each writing the same
+    /// output buffer as when it was recorded; every Variable of the recording then holds this
+    /// pass's values, and `backward` can follow as usual. The gradients of the previous
+    /// backward pass are released first (parameters' gradients are untouched, as ever).
+    /// Requires `isReplayable`. Nothing is allocated. The profiler, if set, is not consulted.
+    public func replay() {
+        precondition(isReplayable, "Tape.replay: the tape holds no recording, or an op without a forward closure")
+        releaseGradients()
+        for node in nodes { node.forward!() }
+    }
+
+    /// Gives every gradient buffer the tape owns back to the pool and forgets it, keeping the
+    /// nodes (a parameter's slot keeps its `grad` buffer).
+    func releaseGradients() {
+        for slot in gradients.indices where ownsGradient[slot] {
+            if let gradient = gradients[slot] {
+                pool.giveBack(gradient)
+                gradients[slot] = nil
+            }
+        }
     }
 
     // MARK: - Backward
@@ -239,11 +304,11 @@ public final class Tape {
     /// Forgets every node and slot, and returns the buffers nobody else holds to the pool.
     /// Parameters' gradients are untouched. Call once per training step.
     public func reset() {
-        for slot in gradients.indices where ownsGradient[slot] {
-            if let gradient = gradients[slot] { pool.giveBack(gradient) }
-        }
+        releaseGradients()
         ownsGradient.removeAll(keepingCapacity: true)
         nodes.removeAll(keepingCapacity: true)
+        nodesWithoutForward = 0
+        generation += 1
         inputSlots.removeAll(keepingCapacity: true)
         gradients.removeAll(keepingCapacity: true)
         slotShapes.removeAll(keepingCapacity: true)

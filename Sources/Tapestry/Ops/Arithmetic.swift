@@ -30,8 +30,9 @@ extension Variable {
         if a.shape == b.shape { return a.addSameShape(b) }              // the residual connections
         let layout = Variable.broadcastLayout(a, b, op: "add", file: file, line: line)
         let y = tape.allocate(layout.outputShape)
-        Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 + $1 }
-        return tape.record("add", inputs: [a, b], output: y) { dy in
+        func forward() { Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 + $1 } }
+        forward()
+        return tape.record("add", inputs: [a, b], output: y, forward: forward) { dy in
             if let da = a.tape.gradientPointer(a) {                         // da += Σ dy
                 Elementwise.accumulateGradient(dy, layout, own: a.value, other: b.value, ownIsA: true, into: da) { _, _ in 1 }
             }
@@ -48,8 +49,9 @@ extension Variable {
         let (a, b) = (self, other)
         let count = a.value.count
         let y = tape.allocate(a.shape)
-        SameShape.add(a.value.pointer, b.value.pointer, into: y.storage.pointer, count: count)
-        return tape.record("add", inputs: [a, b], output: y) { dy in
+        func forward() { SameShape.add(a.value.pointer, b.value.pointer, into: y.storage.pointer, count: count) }
+        forward()
+        return tape.record("add", inputs: [a, b], output: y, forward: forward) { dy in
             func addGradient(to input: Variable) {                              // d(input) += dy
                 guard let (gradient, accumulate) = input.tape.gradientForWriting(input) else { return }
                 if accumulate {

@@ -112,49 +112,54 @@ extension Variable {
 
         // Workspace per head: Kᵀ [hs, Tk], V [Tk, hs], a block of rows of scores [6, Tk].
         let block = HeadKernel.blockRows
-        g.forEachHead(tape: tape, workspace: [g.headSize * g.keyStride, g.keyLength * g.headStride, block * g.keyStride]) { b, h, ws in
-            let kTransposed = ws[0], values = ws[1], scores = ws[2]
-            g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
-            g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: values)
-            for i in stride(from: 0, to: g.queryLength, by: block) {       // queries i..<i+rows together
-                let rows = min(block, g.queryLength - i)
-                let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
-                // sᵢ = qᵢ · Kᵀ / √hs, for every key the block's last query sees (lanes past a
-                // row's own `visible` are masked next)
-                HeadKernel.rowsTimesMatrix(rows: rows, qp + g.inputRow(b, i, h, length: g.queryLength), rowStride: g.inputStride,
-                                           count: g.headSize, kTransposed, stride: g.keyStride, columns: blockPadded,
-                                           scale: g.scale, into: scores, outStride: g.keyStride, accumulate: false)
-                for r in 0..<rows {
-                    let query = i + r, s = scores + r * g.keyStride
-                    let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
-                    if let alibiSlopes {                                                    // sᵢⱼ −= m_h·|posᵢ − j|
-                        HeadKernel.addLinearBias(s, count: visible, slope: alibiSlopes[h],
-                                                 queryPosition: g.keyLength - g.queryLength + query)
+        let forwardWorkspace = WorkspaceLayout(pieces: [g.headSize * g.keyStride, g.keyLength * g.headStride,
+                                                        block * g.keyStride])
+        func forward() {
+            g.forEachHead(tape: query.tape, workspace: forwardWorkspace) { b, h, ws in   // (unowned)
+                let kTransposed = ws[0], values = ws[1], scores = ws[2]
+                g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
+                g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: values)
+                for i in stride(from: 0, to: g.queryLength, by: block) {       // queries i..<i+rows together
+                    let rows = min(block, g.queryLength - i)
+                    let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
+                    // sᵢ = qᵢ · Kᵀ / √hs, for every key the block's last query sees (lanes past a
+                    // row's own `visible` are masked next)
+                    HeadKernel.rowsTimesMatrix(rows: rows, qp + g.inputRow(b, i, h, length: g.queryLength), rowStride: g.inputStride,
+                                               count: g.headSize, kTransposed, stride: g.keyStride, columns: blockPadded,
+                                               scale: g.scale, into: scores, outStride: g.keyStride, accumulate: false)
+                    for r in 0..<rows {
+                        let query = i + r, s = scores + r * g.keyStride
+                        let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
+                        if let alibiSlopes {                                                    // sᵢⱼ −= m_h·|posᵢ − j|
+                            HeadKernel.addLinearBias(s, count: visible, slope: alibiSlopes[h],
+                                                     queryPosition: g.keyLength - g.queryLength + query)
+                        }
+                        HeadKernel.softmax(s, visible: visible, padded: padded)                // wᵢ = softmax(sᵢ)
+                        (s + padded).update(repeating: 0, count: blockPadded - padded)         // exact zeros for W·V
+                        let w = wp + g.weightsRow(b, h, query)
+                        w.update(from: s, count: visible)
+                        (w + visible).update(repeating: 0, count: g.keyLength - visible)        // masked: exactly 0
                     }
-                    HeadKernel.softmax(s, visible: visible, padded: padded)                // wᵢ = softmax(sᵢ)
-                    (s + padded).update(repeating: 0, count: blockPadded - padded)         // exact zeros for W·V
-                    let w = wp + g.weightsRow(b, h, query)
-                    w.update(from: s, count: visible)
-                    (w + visible).update(repeating: 0, count: g.keyLength - visible)        // masked: exactly 0
+                    // oᵢ = Σⱼ wᵢⱼ vⱼ
+                    HeadKernel.rowsTimesMatrix(rows: rows, scores, rowStride: g.keyStride, count: blockVisible,
+                                               values, stride: g.headStride, columns: g.headSize, scale: 1,
+                                               into: yp + g.row(b, i, h, length: g.queryLength), outStride: g.channels,
+                                               accumulate: false)
                 }
-                // oᵢ = Σⱼ wᵢⱼ vⱼ
-                HeadKernel.rowsTimesMatrix(rows: rows, scores, rowStride: g.keyStride, count: blockVisible,
-                                           values, stride: g.headStride, columns: g.headSize, scale: 1,
-                                           into: yp + g.row(b, i, h, length: g.queryLength), outStride: g.channels,
-                                           accumulate: false)
             }
         }
+        forward()
 
-        let result = tape.record("scaledDotProductAttention", inputs: inputs, output: output) { dOut in
+        // Backward's workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], one
+        // row of W [Tk], a block of rows of dW [6, Tk], and dS [Tq, Tk].
+        let backwardWorkspace = WorkspaceLayout(pieces: [
+            g.headSize * g.keyStride, g.keyLength * g.headStride, g.queryLength * g.headStride,
+            g.queryLength * g.headStride, g.keyStride, block * g.keyStride, g.queryLength * g.keyStride])
+        let result = tape.record("scaledDotProductAttention", inputs: inputs, output: output, forward: forward) { dOut in
             let tape = query.tape                              // (unowned: the closure must not own its tape)
             let (dq, dk, dv, addQ, addK, addV) = inputGradients(tape, inputs: inputs, query, key, value, offsets)
             let wp = weights.pointer
-            // Workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], one row of W
-            // [Tk], a block of rows of dW [6, Tk], and dS [Tq, Tk].
-            let block = HeadKernel.blockRows
-            let sizes = [g.headSize * g.keyStride, g.keyLength * g.headStride, g.queryLength * g.headStride,
-                         g.queryLength * g.headStride, g.keyStride, block * g.keyStride, g.queryLength * g.keyStride]
-            g.forEachHead(tape: tape, workspace: sizes) { b, h, ws in
+            g.forEachHead(tape: tape, workspace: backwardWorkspace) { b, h, ws in
                 let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
                 let probabilities = ws[4], dWeights = ws[5], dScores = ws[6]
                 g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)

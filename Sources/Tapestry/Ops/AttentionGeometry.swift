@@ -99,29 +99,49 @@ struct AttentionGeometry {
     }
 
     /// Runs `body(b, h, workspace)` for every (batch, head) pair, split over the threads. Each
-    /// worker gets one zeroed workspace, cut into pieces of the given sizes, and reuses it for
-    /// all of its heads (the pieces are the same for every head, so no head sees stale padding).
-    func forEachHead(tape: Tape, workspace sizes: [Int],
-                     _ body: (_ b: Int, _ h: Int, _ workspace: [UnsafeMutablePointer<Float>]) -> Void) {
+    /// worker gets one zeroed workspace laid out as `layout`, and reuses it for all of its heads
+    /// (the pieces are the same for every head, so no head sees stale padding). The memory is
+    /// the tape's workspace: taken from its pool and given back, so nothing is allocated.
+    func forEachHead(tape: Tape, workspace layout: WorkspaceLayout,
+                     _ body: (_ b: Int, _ h: Int, _ workspace: Workspace) -> Void) {
         let pairs = batch * heads
         let workers = max(1, min(Threads.count, pairs))
-        let perWorker = sizes.reduce(0, +)
-        let buffer = tape.allocate([workers, perWorker])                    // pooled: reused every step
-        withExtendedLifetime(buffer) {
-            let base = buffer.storage.pointer
-            base.update(repeating: 0, count: workers * perWorker)
+        tape.withWorkspace(count: workers * layout.total) { base in
+            base.update(repeating: 0, count: workers * layout.total)
             Threads.parallelFor(workers) { range in
                 for worker in range {
-                    var next = base + worker * perWorker
-                    let pieces = sizes.map { size in                         // one allocation, exact size
-                        defer { next += size }
-                        return next
-                    }
+                    let workspace = Workspace(base: base + worker * layout.total, layout: layout)
                     for pair in (pairs * worker / workers)..<(pairs * (worker + 1) / workers) {
-                        body(pair / heads, pair % heads, pieces)
+                        body(pair / heads, pair % heads, workspace)
                     }
                 }
             }
         }
     }
+}
+
+/// How one worker's attention workspace is cut into pieces: made once, when the op records.
+struct WorkspaceLayout {
+    /// Where each piece starts, in floats from the start of the workspace.
+    let offsets: [Int]
+    /// Floats in all the pieces.
+    let total: Int
+
+    init(pieces sizes: [Int]) {
+        var offsets: [Int] = [], next = 0
+        for size in sizes {
+            offsets.append(next)
+            next += size
+        }
+        self.offsets = offsets
+        total = next
+    }
+}
+
+/// One worker's workspace: `workspace[i]` is the start of piece i.
+struct Workspace {
+    let base: UnsafeMutablePointer<Float>
+    let layout: WorkspaceLayout
+
+    @inline(__always) subscript(piece: Int) -> UnsafeMutablePointer<Float> { base + layout.offsets[piece] }
 }

@@ -28,39 +28,49 @@ extension Variable {
     /// At uniform logits every class has probability 1/V, so the loss is ln V
     /// (ln 65 ≈ 4.174 for a character model before training).
     public func crossEntropy(targets: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        crossEntropy(targets: IndexBuffer(targets), file: file, line: line)
+    }
+
+    /// The same loss, reading the targets from `targets` whenever it runs: a replayed
+    /// recording (Tape.replay) uses whatever the buffer holds then, checked again each time.
+    public func crossEntropy(targets: IndexBuffer, file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let logits = self
         let classes = RowMath.lastAxis(of: logits.shape, op: "crossEntropy", file: file, line: line)
         let rows = logits.value.count / classes                                 // N
-        checkShapes { () throws(ShapeError) in
-            try Shapes.requireIndices(targets, count: rows, below: classes, "target", at: "row",
-                                      op: "crossEntropy", file: file, line: line)
-        }
-
-        // Forward: p = softmax(x) row by row (saved for backward), and each row's loss.
         let probabilities = tape.allocate([rows, classes])                      // [N, V]
         let rowLosses = tape.allocate([rows])                                   // [N]
-        let xp = logits.value.pointer, pp = probabilities.storage.pointer, lp = rowLosses.storage.pointer
-        targets.withUnsafeBufferPointer { target in
-            RowMath.forEachRowRange(rows: rows, columns: classes) { range in
-                for n in range {
-                    let row = xp + n * classes
-                    let (maximum, sum) = RowMath.softmax(row, into: pp + n * classes, count: classes)
-                    lp[n] = maximum + logf(sum) - row[target[n]]                 // log Σ exp − x[t]
+        let loss = tape.allocate([])                                            // scalar
+        let xp = logits.value.pointer
+
+        // Forward: p = softmax(x) row by row (saved for backward), each row's loss, their mean.
+        func forward() {
+            let pp = probabilities.storage.pointer, lp = rowLosses.storage.pointer
+            checkShapes { () throws(ShapeError) in
+                try Shapes.requireIndices(targets.values, count: rows, below: classes, "target", at: "row",
+                                          op: "crossEntropy", file: file, line: line)
+            }
+            targets.values.withUnsafeBufferPointer { target in
+                RowMath.forEachRowRange(rows: rows, columns: classes) { range in
+                    for n in range {
+                        let row = xp + n * classes
+                        let (maximum, sum) = RowMath.softmax(row, into: pp + n * classes, count: classes)
+                        lp[n] = maximum + logf(sum) - row[target[n]]             // log Σ exp − x[t]
+                    }
                 }
             }
+            // The mean, summed in a fixed order (and in Double) whatever the thread count.
+            var total = 0.0
+            for n in 0..<rows { total += Double(lp[n]) }
+            loss.storage.pointer[0] = Float(total / Double(rows))
         }
-        // The mean, summed in a fixed order (and in Double) whatever the thread count.
-        var total = 0.0
-        for n in 0..<rows { total += Double(lp[n]) }
-        let loss = tape.allocate([])                                            // scalar
-        loss.storage.pointer[0] = Float(total / Double(rows))
+        forward()
 
-        return tape.record("crossEntropy", inputs: [logits], output: loss) { dLoss in
+        return tape.record("crossEntropy", inputs: [logits], output: loss, forward: forward) { dLoss in
             guard let dx = logits.tape.gradientPointer(logits) else { return }
             // d loss / d xₙⱼ = (pₙⱼ − [j == tₙ]) / N, times the incoming gradient.
             let scale = dLoss[0] / Float(rows)
-            let pp = probabilities.pointer
-            targets.withUnsafeBufferPointer { target in
+            let pp = probabilities.storage.pointer
+            targets.values.withUnsafeBufferPointer { target in
                 RowMath.forEachRowRange(rows: rows, columns: classes) { range in
                     for n in range {
                         Kernels.axpy(scale, pp + n * classes, dx + n * classes, count: classes)

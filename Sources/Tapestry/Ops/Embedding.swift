@@ -17,27 +17,42 @@ extension Variable {
     ///
     /// With table `[[0, 0], [1, 1], [2, 2]]`, `embedding([2, 0], shape: [2])` is `[[2, 2], [0, 0]]`.
     public func embedding(_ ids: [Int], shape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        embedding(IndexBuffer(ids), shape: shape, file: file, line: line)
+    }
+
+    /// The same lookup, reading the ids from `ids` whenever it runs: a replayed recording
+    /// (Tape.replay) picks up whatever the buffer holds then, checked again each time.
+    public func embedding(_ ids: IndexBuffer, shape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let table = self
         let vocabulary = table.shape.first ?? 0                             // V
         let channels = table.shape.count == 2 ? table.shape[1] : 0          // C
+        let count = shape.reduce(1, *)                                      // N
+        func checkIDs() {
+            checkShapes { () throws(ShapeError) in
+                try Shapes.requireIndices(ids.values, count: count, below: vocabulary, "id", at: "position",
+                                          op: "embedding", file: file, line: line)
+            }
+        }
         checkShapes { () throws(ShapeError) in
             try Shapes.require(table.shape, rank: 2, "table [V, C]", op: "embedding", file: file, line: line)
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == ids.count else {
-                throw ShapeError(op: "embedding", "ids shape \(shape) holds \(shape.reduce(1, *)) ids, got \(ids.count)",
+            guard shape.allSatisfy({ $0 >= 0 }), count == ids.count else {
+                throw ShapeError(op: "embedding", "ids shape \(shape) holds \(count) ids, got \(ids.count)",
                                  file: file, line: line)
             }
-            try Shapes.requireIndices(ids, count: ids.count, below: vocabulary, "id", at: "position",
-                                      op: "embedding", file: file, line: line)
         }
+        checkIDs()
         let out = tape.allocate(shape + [channels])                         // [shape..., C]
         let tp = table.value.pointer, yp = out.storage.pointer
-        for (n, id) in ids.enumerated() {                                   // out[n] = table[id]
-            (yp + n * channels).update(from: tp + id * channels, count: channels)
+        func lookUp() {
+            for (n, id) in ids.values.enumerated() {                        // out[n] = table[id]
+                (yp + n * channels).update(from: tp + id * channels, count: channels)
+            }
         }
+        lookUp()
 
-        return tape.record("embedding", inputs: [table], output: out) { dOut in
+        return tape.record("embedding", inputs: [table], output: out, forward: { checkIDs(); lookUp() }) { dOut in
             guard let dTable = table.tape.gradientPointer(table) else { return }
-            for (n, id) in ids.enumerated() {                               // dtable[id] += dout[n]
+            for (n, id) in ids.values.enumerated() {                        // dtable[id] += dout[n]
                 Kernels.add(dOut + n * channels, into: dTable + id * channels, count: channels)
             }
         }

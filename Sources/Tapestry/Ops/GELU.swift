@@ -34,20 +34,23 @@ extension Variable {
         let xp = x.value.pointer, yp = y.storage.pointer
         // One loop per form, the switch outside it: with the switch inside, the compiler did not
         // inline erf into the loop, and the forward ran at half the speed (measured).
-        GELUKernel.forEachBlock(count) { start, end in
-            switch approximation {
-            case .exact:
-                Lanes.forEachChunk(end - start) { j, lanes in
-                    Lanes.store(GELUKernel.exact(Lanes.load(xp + start + j, lanes)), yp + start + j, lanes)
-                }
-            case .tanh:
-                Lanes.forEachChunk(end - start) { j, lanes in
-                    Lanes.store(GELUKernel.tanhForm(Lanes.load(xp + start + j, lanes)), yp + start + j, lanes)
+        func forward() {
+            GELUKernel.forEachBlock(count) { start, end in
+                switch approximation {
+                case .exact:
+                    Lanes.forEachChunk(end - start) { j, lanes in
+                        Lanes.store(GELUKernel.exact(Lanes.load(xp + start + j, lanes)), yp + start + j, lanes)
+                    }
+                case .tanh:
+                    Lanes.forEachChunk(end - start) { j, lanes in
+                        Lanes.store(GELUKernel.tanhForm(Lanes.load(xp + start + j, lanes)), yp + start + j, lanes)
+                    }
                 }
             }
         }
+        forward()
 
-        return tape.record("gelu", inputs: [x], output: y) { dy in
+        return tape.record("gelu", inputs: [x], output: y, forward: forward) { dy in
             // dx += dy · gelu'(x), or dx = dy · gelu'(x) when this is dx's first contribution.
             guard let (dx, accumulate) = x.tape.gradientForWriting(x) else { return }
             @inline(__always)

@@ -49,55 +49,59 @@ extension Variable {
         let wp = weight.value.pointer, bp = bias.value.pointer
         let count = Float(channels)
 
-        RowMath.forEachRowRange(rows: rows, columns: channels) { range in
-            for r in range {
-                let row = xp + r * channels, out = yp + r * channels
-                let mean = Lanes.sum(row, count: channels) / count
-                let centre = SIMD16<Float>(repeating: mean)
-                var squares = SIMD16<Float>()
-                Lanes.forEachChunk(channels) { j, lanes in
-                    let d = Lanes.keepingFirst(lanes, of: Lanes.load(row + j, lanes) - centre)
-                    squares.addProduct(d, d)
-                }
-                let rstd = 1 / sqrtf(Lanes.sum(squares) / count + epsilon)
-                sp[2 * r] = mean
-                sp[2 * r + 1] = rstd
-                let scale = SIMD16<Float>(repeating: rstd)
-                Lanes.forEachChunk(channels) { j, lanes in
-                    let normalized = (Lanes.load(row + j, lanes) - centre) * scale          // x̂
-                    let affine = Lanes.load(bp + j, lanes).addingProduct(normalized, Lanes.load(wp + j, lanes))
-                    Lanes.store(affine, out + j, lanes)                                   // x̂·w + b
+        func forward() {
+            RowMath.forEachRowRange(rows: rows, columns: channels) { range in
+                for r in range {
+                    let row = xp + r * channels, out = yp + r * channels
+                    let mean = Lanes.sum(row, count: channels) / count
+                    let centre = SIMD16<Float>(repeating: mean)
+                    var squares = SIMD16<Float>()
+                    Lanes.forEachChunk(channels) { j, lanes in
+                        let d = Lanes.keepingFirst(lanes, of: Lanes.load(row + j, lanes) - centre)
+                        squares.addProduct(d, d)
+                    }
+                    let rstd = 1 / sqrtf(Lanes.sum(squares) / count + epsilon)
+                    sp[2 * r] = mean
+                    sp[2 * r + 1] = rstd
+                    let scale = SIMD16<Float>(repeating: rstd)
+                    Lanes.forEachChunk(channels) { j, lanes in
+                        let normalized = (Lanes.load(row + j, lanes) - centre) * scale          // x̂
+                        let affine = Lanes.load(bp + j, lanes).addingProduct(normalized, Lanes.load(wp + j, lanes))
+                        Lanes.store(affine, out + j, lanes)                                   // x̂·w + b
+                    }
                 }
             }
         }
+        forward()
 
-        return tape.record("layerNorm", inputs: [x, weight, bias], output: y) { dy in
+        return tape.record("layerNorm", inputs: [x, weight, bias], output: y, forward: forward) { dy in
             let dx = x.tape.gradientPointer(x)
             let dWeight = x.tape.gradientPointer(weight), dBias = x.tape.gradientPointer(bias)
             let needParameters = dWeight != nil || dBias != nil
             let sp = statistics.pointer
             let blocks = (rows + LayerNormBackward.rowsPerBlock - 1) / LayerNormBackward.rowsPerBlock
-            // One partial [2, C] per block: Σ dy ⊙ x̂ then Σ dy over the block's rows.
-            let partials = needParameters ? x.tape.allocate([blocks, 2, channels]) : nil
-            let partialPointer = partials?.storage.pointer
-
-            RowMath.forEachRowRange(rows: blocks, columns: LayerNormBackward.rowsPerBlock * channels) { range in
-                for block in range {
-                    let partial = partialPointer.map { $0 + block * 2 * channels }
-                    partial?.update(repeating: 0, count: 2 * channels)
-                    let first = block * LayerNormBackward.rowsPerBlock
-                    for r in first..<min(rows, first + LayerNormBackward.rowsPerBlock) {
-                        LayerNormBackward.row(x: xp + r * channels, dy: dy + r * channels, weight: wp,
-                                              mean: sp[2 * r], rstd: sp[2 * r + 1], channels: channels,
-                                              dx: dx.map { $0 + r * channels }, partial: partial)
+            // One partial [2, C] per block: Σ dy ⊙ x̂ then Σ dy over the block's rows (in the
+            // tape's workspace, given back when this returns).
+            x.tape.withWorkspace(count: needParameters ? blocks * 2 * channels : 0) { workspace in
+                let partialPointer = needParameters ? workspace : nil
+                RowMath.forEachRowRange(rows: blocks, columns: LayerNormBackward.rowsPerBlock * channels) { range in
+                    for block in range {
+                        let partial = partialPointer.map { $0 + block * 2 * channels }
+                        partial?.update(repeating: 0, count: 2 * channels)
+                        let first = block * LayerNormBackward.rowsPerBlock
+                        for r in first..<min(rows, first + LayerNormBackward.rowsPerBlock) {
+                            LayerNormBackward.row(x: xp + r * channels, dy: dy + r * channels, weight: wp,
+                                                  mean: sp[2 * r], rstd: sp[2 * r + 1], channels: channels,
+                                                  dx: dx.map { $0 + r * channels }, partial: partial)
+                        }
                     }
                 }
-            }
-            guard let partialPointer else { return }
-            for block in 0..<blocks {                                           // fixed order
-                let partial = partialPointer + block * 2 * channels
-                if let dWeight { Kernels.add(partial, into: dWeight, count: channels) }
-                if let dBias { Kernels.add(partial + channels, into: dBias, count: channels) }
+                guard let partialPointer else { return }
+                for block in 0..<blocks {                                       // fixed order
+                    let partial = partialPointer + block * 2 * channels
+                    if let dWeight { Kernels.add(partial, into: dWeight, count: channels) }
+                    if let dBias { Kernels.add(partial + channels, into: dBias, count: channels) }
+                }
             }
         }
     }

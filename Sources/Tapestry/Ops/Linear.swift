@@ -33,16 +33,19 @@ extension Variable {
         let yp = y.storage.pointer
 
         // Forward: y[N, out] = x[N, in] · Wᵀ[in, out], then + b on every row.
-        GEMM.multiply(m: rows, n: outFeatures, k: inFeatures,
-                      a: x.value.pointer, transposeA: false,
-                      b: weight.value.pointer, transposeB: true,
-                      c: yp, accumulate: false)
-        if let bias {
-            Kernels.addRowVector(bias.value.pointer, to: yp, rows: rows, columns: outFeatures)
+        func forward() {
+            GEMM.multiply(m: rows, n: outFeatures, k: inFeatures,
+                          a: x.value.pointer, transposeA: false,
+                          b: weight.value.pointer, transposeB: true,
+                          c: yp, accumulate: false)
+            if let bias {
+                Kernels.addRowVector(bias.value.pointer, to: yp, rows: rows, columns: outFeatures)
+            }
         }
+        forward()
 
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return tape.record("linear", inputs: inputs, output: y) { dy in
+        return tape.record("linear", inputs: inputs, output: y, forward: forward) { dy in
             if let dx = x.tape.gradientForWriting(x) {                      // dx[N, in] += dy[N, out] · W[out, in]
                 GEMM.multiply(m: rows, n: inFeatures, k: outFeatures,       // (= when dx is still empty)
                               a: dy, transposeA: false, b: weight.value.pointer, transposeB: false,

@@ -17,15 +17,25 @@ public struct Batch: Equatable, Sendable {
     /// Requires `tokens.count > time`.
     public static func sample(from tokens: [Int], batchSize: Int, time: Int,
                               generator: inout RandomGenerator) -> Batch {
+        let inputs = IndexBuffer(), targets = IndexBuffer()
+        sample(from: tokens, batchSize: batchSize, time: time, generator: &generator, into: inputs, targets: targets)
+        return Batch(inputs: inputs.values, targets: targets.values, batchSize: batchSize, time: time)
+    }
+
+    /// Draws the same windows as `sample` (the same draws from `generator`) into `inputs` and
+    /// `targets`, replacing their contents in place: a trainer that replays its recorded step
+    /// refills the buffers the recording reads, and allocates nothing once they are full size.
+    public static func sample(from tokens: [Int], batchSize: Int, time: Int, generator: inout RandomGenerator,
+                              into inputs: IndexBuffer, targets: IndexBuffer) {
         precondition(tokens.count > time, "Batch.sample: need more than \(time) tokens, have \(tokens.count)")
-        var inputs: [Int] = [], targets: [Int] = []
-        inputs.reserveCapacity(batchSize * time)
-        targets.reserveCapacity(batchSize * time)
+        inputs.values.removeAll(keepingCapacity: true)
+        targets.values.removeAll(keepingCapacity: true)
+        inputs.values.reserveCapacity(batchSize * time)
+        targets.values.reserveCapacity(batchSize * time)
         for _ in 0..<batchSize {
             let start = generator.nextInt(below: tokens.count - time)
-            inputs += tokens[start..<(start + time)]
-            targets += tokens[(start + 1)..<(start + time + 1)]
+            inputs.values += tokens[start..<(start + time)]
+            targets.values += tokens[(start + 1)..<(start + time + 1)]
         }
-        return Batch(inputs: inputs, targets: targets, batchSize: batchSize, time: time)
     }
 }

@@ -85,6 +85,15 @@ public final class GPT: Module {
     public func callAsFunction(_ ids: [Int], batch: Int, time: Int, targets: [Int]? = nil,
                                tape: Tape, context: inout ForwardContext,
                                cache: KVCache? = nil) -> Output {
+        self(IndexBuffer(ids), batch: batch, time: time, targets: targets.map(IndexBuffer.init),
+             tape: tape, context: &context, cache: cache)
+    }
+
+    /// The same forward pass, reading ids and targets from buffers: a trainer that replays its
+    /// recorded step (`Tape.replay`) refills them with each new batch.
+    public func callAsFunction(_ ids: IndexBuffer, batch: Int, time: Int, targets: IndexBuffer?,
+                               tape: Tape, context: inout ForwardContext,
+                               cache: KVCache? = nil) -> Output {
         let start = cache?.length ?? 0
         precondition(ids.count == batch * time, "GPT: \(ids.count) ids for batch \(batch) × time \(time)")
         precondition(start + time <= config.blockSize || config.positionalEncoding.isDefinedBeyondBlockSize,

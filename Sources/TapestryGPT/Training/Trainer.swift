@@ -9,6 +9,12 @@
 //   clip the global gradient norm to gradClip
 //   AdamW step with lr; zero the gradients
 //
+// Record once, replay: the first step runs the model's forward code, which records the ops on
+// the tape; later steps refill the recording's token buffers with the new batch and replay it
+// (Tape.replay), bit for bit the same computation with no allocation at all. Anything that
+// watches the forward pass as it runs (--health, --profile, a mixture of experts' routing
+// statistics) or an op that cannot replay (dropout) makes every step record afresh instead.
+//
 // Determinism: batches come from one seeded generator whose state is saved in the train
 // state; dropout and evaluation batches come from generators derived from (seed, step), so
 // they never shift the batch stream. Same seed and config → bit-identical losses.
@@ -39,6 +45,13 @@ public final class Trainer {
     public var health: TrainingHealth?
     /// The loss's gradient seed, 1/gradAccum: made once, not once per micro-batch.
     let lossSeed: Tensor
+    /// Whether a step may replay the recorded one instead of running the model's forward code
+    /// (the same numbers either way; tests turn it off to compare).
+    public var replaysRecordedStep = true
+    /// The ids and targets of the current batch, refilled in place: the recorded step reads them.
+    let batchInputs = IndexBuffer(), batchTargets = IndexBuffer()
+    /// The recorded step's loss, and the tape generation it belongs to (a reset ends it).
+    var recording: (loss: Variable, generation: Int)?
 
     /// A fresh model and optimizer for `config` on `data`.
     public init(config: TrainConfig, data: TrainingData) {
@@ -79,6 +92,25 @@ public final class Trainer {
                             time: config.model.blockSize, generator: &batchGenerator)
     }
 
+    /// Writes the next training batch into `batchInputs` and `batchTargets`.
+    func fillNextBatch() {
+        if config.overfitBatch {
+            let batch = nextBatch()
+            batchInputs.values = batch.inputs
+            batchTargets.values = batch.targets
+        } else {
+            Batch.sample(from: data.train, batchSize: config.batchSize, time: config.model.blockSize,
+                         generator: &batchGenerator, into: batchInputs, targets: batchTargets)
+        }
+    }
+
+    /// Whether the step just recorded may be kept and replayed: every op can replay, and nothing
+    /// observes the forward pass itself (residual statistics, the profiler, expert routing).
+    func canKeepRecording(residuals: ResidualStatistics?) -> Bool {
+        replaysRecordedStep && tape.isReplayable && residuals == nil && tape.profiler == nil
+            && config.model.moeExperts == 0
+    }
+
     /// One optimizer step. Returns the mean loss over its micro-batches and the gradient norm
     /// before clipping. Throws when the loss or a gradient is not finite.
     public func step() throws -> (loss: Float, gradientNorm: Float) {
@@ -87,10 +119,11 @@ public final class Trainer {
         let residuals = health?.beginStep(iteration + 1)
         for micro in 0..<config.gradAccum {
             lossSum += try forwardBackward(micro: micro, residuals: residuals)
-            // Only now, with the forward's outputs released, can every buffer go back to the
-            // pool: a tensor still referenced at reset (say, last step's attention weights)
-            // is freed and allocated afresh next step, page faults and all.
-            tape.reset()
+            // Unless the recording is kept for replay: only now, with the forward's outputs
+            // released, can every buffer go back to the pool (a tensor still referenced at
+            // reset, say last step's attention weights, is freed and allocated afresh next
+            // step, page faults and all).
+            if recording == nil { tape.reset() }
         }
         let meanLoss = lossSum / Float(config.gradAccum)
         guard meanLoss.isFinite else {
@@ -113,30 +146,41 @@ public final class Trainer {
     }
 
     /// Forward and backward of one micro-batch: adds loss/gradAccum's gradients into the
-    /// parameters and returns the micro-batch loss. Everything the forward pass produced
-    /// (logits, attention weights) is released when this returns, before `tape.reset()`.
+    /// parameters and returns the micro-batch loss. Replays the recorded step when there is one;
+    /// otherwise runs the model (recording), and keeps the recording if it can be replayed.
+    /// When it is not kept, everything the forward pass produced (logits, attention weights) is
+    /// released when this returns, before `tape.reset()`.
     /// `residuals` (with --health, on measured steps) observes the residual stream.
     func forwardBackward(micro: Int, residuals: ResidualStatistics? = nil) throws -> Float {
-        let batch = nextBatch()
-        var context = ForwardContext(training: true, generator: RandomGenerator.derived(
-            seed: config.seed, stream: UInt64(iteration * config.gradAccum + micro)))
-        context.residualStatistics = residuals
-        tape.profiler?.start()                         // the batch is not charged to the first op
-        let output = model(batch.inputs, batch: batch.batchSize, time: batch.time,
-                           targets: batch.targets, tape: tape, context: &context)
-        var loss = output.loss!
-        guard loss.value.item.isFinite else {
+        fillNextBatch()
+        let modelLoss: Variable                           // the cross-entropy, reported
+        var loss: Variable                                // what backward starts from
+        if let recording, recording.generation == tape.generation, residuals == nil {
+            tape.replay()                                  // the recorded step, on this batch
+            (modelLoss, loss) = (recording.loss, recording.loss)
+        } else {
+            tape.reset()
+            var context = ForwardContext(training: true, generator: RandomGenerator.derived(
+                seed: config.seed, stream: UInt64(iteration * config.gradAccum + micro)))
+            context.residualStatistics = residuals
+            tape.profiler?.start()                     // the batch is not charged to the first op
+            let output = model(batchInputs, batch: config.batchSize, time: config.model.blockSize,
+                               targets: batchTargets, tape: tape, context: &context)
+            (modelLoss, loss) = (output.loss!, output.loss!)
+            if let auxiliary = output.auxiliaryLoss {
+                expertStatistics.add(utilization: output.expertUtilization, auxiliaryLoss: auxiliary.value.item)
+                if config.moeAuxWeight > 0 { loss = loss + auxiliary * config.moeAuxWeight }
+            }
+            recording = canKeepRecording(residuals: residuals) ? (loss, tape.generation) : nil
+        }
+        guard modelLoss.value.item.isFinite else {
             // Diagnose before the tape forgets the forward pass; no update happens.
-            let message = nonFiniteMessage(what: "loss is \(loss.value.item)", forward: tape.entries)
+            let message = nonFiniteMessage(what: "loss is \(modelLoss.value.item)", forward: tape.entries)
             tape.reset()
             optimizer.zeroGrad()
             throw TrainError(message)
         }
-        let microLoss = loss.value.item
-        if let auxiliary = output.auxiliaryLoss {
-            expertStatistics.add(utilization: output.expertUtilization, auxiliaryLoss: auxiliary.value.item)
-            if config.moeAuxWeight > 0 { loss = loss + auxiliary * config.moeAuxWeight }
-        }
+        let microLoss = modelLoss.value.item
         // Each micro-batch contributes loss / gradAccum, so the sum is the mean loss.
         tape.backward(loss, seed: lossSeed)
         return microLoss
@@ -165,6 +209,7 @@ public final class Trainer {
     /// generator of its own (the batch stream is untouched): used when an evaluation, which
     /// records nothing, found a non-finite loss.
     func nonFiniteMessageAfterForward(what: String) -> String {
+        tape.reset()                                       // (ends a kept recording)
         var generator = RandomGenerator.derived(seed: config.seed ^ 0xD1A6, stream: UInt64(iteration))
         let batch = Batch.sample(from: data.train, batchSize: config.batchSize, time: config.model.blockSize,
                                  generator: &generator)
@@ -179,6 +224,7 @@ public final class Trainer {
     /// Batches come from a generator derived from (seed, iteration), so an estimate never
     /// changes the training batch stream.
     public func estimateLoss() -> (train: Float, val: Float) {
+        tape.reset()                          // a kept recording's buffers serve the evaluation
         func mean(_ tokens: [Int], stream: UInt64, fixed: Batch?) -> Float {
             var generator = RandomGenerator.derived(seed: config.seed ^ 0xE7A1, stream: stream)
             var total: Double = 0
