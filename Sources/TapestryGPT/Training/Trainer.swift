@@ -50,8 +50,9 @@ public final class Trainer {
     public var replaysRecordedStep = true
     /// The ids and targets of the current batch, refilled in place: the recorded step reads them.
     let batchInputs = IndexBuffer(), batchTargets = IndexBuffer()
-    /// The recorded step's loss, and the tape generation it belongs to (a reset ends it).
-    var recording: (loss: Variable, generation: Int)?
+    /// The recorded step's loss, the tape generation it belongs to (a reset ends it) and its
+    /// number of ops (anything recorded on the tape since would be replayed too: then record afresh).
+    var recording: (loss: Variable, generation: Int, ops: Int)?
 
     /// A fresh model and optimizer for `config` on `data`.
     public init(config: TrainConfig, data: TrainingData) {
@@ -155,7 +156,8 @@ public final class Trainer {
         fillNextBatch()
         let modelLoss: Variable                           // the cross-entropy, reported
         var loss: Variable                                // what backward starts from
-        if let recording, recording.generation == tape.generation, residuals == nil {
+        if let recording, recording.generation == tape.generation, recording.ops == tape.nodeCount,
+           residuals == nil, tape.profiler == nil {
             tape.replay()                                  // the recorded step, on this batch
             (modelLoss, loss) = (recording.loss, recording.loss)
         } else {
@@ -171,7 +173,7 @@ public final class Trainer {
                 expertStatistics.add(utilization: output.expertUtilization, auxiliaryLoss: auxiliary.value.item)
                 if config.moeAuxWeight > 0 { loss = loss + auxiliary * config.moeAuxWeight }
             }
-            recording = canKeepRecording(residuals: residuals) ? (loss, tape.generation) : nil
+            recording = canKeepRecording(residuals: residuals) ? (loss, tape.generation, tape.nodeCount) : nil
         }
         guard modelLoss.value.item.isFinite else {
             // Diagnose before the tape forgets the forward pass; no update happens.
