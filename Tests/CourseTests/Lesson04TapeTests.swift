@@ -1,6 +1,7 @@
 // Lesson 4: the tape, autograd by hand and then with Tapestry (notebooks-md/04-the-tape.md).
 
 import ExerciseSolutions
+import Foundation
 import Tapestry
 import Testing
 
@@ -97,6 +98,25 @@ import Testing
             }
         }
         #expect(!wrong.passed)
+    }
+
+    @Test func aRecordedStepReplaysOnANewBatch() {
+        // lesson: 04-replay begin
+        let tape = Tape()
+        let table = Parameter("table", Tensor([[0, 1], [2, 0]]))     // 2 tokens, 2 classes
+        let ids = IndexBuffer([0, 1]), targets = IndexBuffer([1, 1])
+        let loss = tape.parameter(table).embedding(ids, shape: [2]).crossEntropy(targets: targets)
+        let first = loss.value.item
+        ids.values = [1, 1]                  // the next batch, written into the same buffer
+        tape.replay()                        // each op's forward again, on the same buffers
+        let second = loss.value.item         // the loss of the new batch
+        // lesson: 04-replay end
+        // By hand: row [0, 1] against class 1 costs log(1 + e) − 1, row [2, 0] costs log(e² + 1).
+        let rowA = log(1 + exp(Float(1))) - 1, rowB = log(exp(Float(2)) + 1)
+        #expect(abs(first - (rowA + rowB) / 2) < 1e-6)
+        #expect(abs(second - rowB) < 1e-6)
+        #expect(tape.nodeCount == 2)                                  // nothing new recorded
+        LessonBook.pin("04-replay", [first, second])
     }
 
     @Test func theReferenceAnswersAgreeWithTheTape() throws {
