@@ -9,13 +9,27 @@
 # posix_memalign (BufferPool, ScratchBuffers); Swift objects, arrays and closure contexts from
 # malloc.
 #
-# Usage: Sources/bench/count-allocations.sh [SHORT LONG]    (default 20 60)
+# On one thread (the default) a step allocates nothing: the trainer replays its recorded step.
+# With --threads 2, each parallel-for hands its closure to the worker threads through
+# `withoutActuallyEscaping`, whose checking wrapper is one small malloc per call (about 120 per
+# step of the default config); see Threads.swift.
+#
+# Usage: Sources/bench/count-allocations.sh [SHORT LONG] [--threads N]    (default 20 60, 1 thread)
 
 set -euo pipefail
 die() { echo "count-allocations: $*" >&2; exit 1; }
 
-short=${1:-20}
-long=${2:-60}
+threads=1
+positional=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --threads) [ $# -ge 2 ] || die "--threads needs a number"; threads=$2; shift 2 ;;
+        *) positional+=("$1"); shift ;;
+    esac
+done
+[[ $threads =~ ^[0-9]+$ && $threads -ge 1 ]] || die "--threads must be a whole number >= 1, got '$threads'"
+short=${positional[0]:-20}
+long=${positional[1]:-60}
 [[ $short =~ ^[0-9]+$ && $long =~ ^[0-9]+$ && $long -gt $short ]] || die "SHORT and LONG must be whole numbers, LONG > SHORT"
 command -v perf > /dev/null || die "needs perf (apt-get install linux-perf)"
 [ "$(id -u)" = 0 ] || die "needs root (perf probe adds uprobes)"
@@ -36,11 +50,11 @@ done
 swift build -c release --product train > "$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
 
 count() {   # count STEPS: prints "function calls" lines for one run
-    perf stat -x, -e 'probe_libc:*' .build/release/train --max-iters "$1" --eval-interval 100000 \
+    perf stat -x, -e 'probe_libc:*' .build/release/train --threads "$threads" --max-iters "$1" --eval-interval 100000 \
         --log-interval 100000 --sample-length 1 --out "$work/out$1" 2>&1 > /dev/null \
         | awk -F, '/probe_libc:/ {sub(/.*probe_libc:/, "", $3); print $3, $1}'
 }
 count "$short" > "$work/short"
 count "$long" > "$work/long"
-echo "heap allocations per training step (default config, release, steps $short -> $long):"
+echo "heap allocations per training step (default config, release, $threads thread(s), steps $short -> $long):"
 join "$work/short" "$work/long" | awk -v d=$((long - short)) '{printf "  %-15s %8.1f\n", $1, ($3 - $2) / d}'
