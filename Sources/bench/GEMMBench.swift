@@ -1,5 +1,11 @@
 // GEMMBench: GFLOP/s of the GEMMs of one nanoGPT CPU training step, and one core's FMA peak.
 //
+// "% peak" is a ratio taken side by side: for each shape, five rounds alternate a measurement
+// of the FMA peak and of the product (1 thread), and the column shows the median of the five
+// ratios. The core's clock drifts by several percent over a run on these shared machines
+// (peaks of 264-289 GFLOP/s have been read here), so a ratio to a peak measured once, seconds
+// earlier, moved with it.
+//
 // Shapes: B·T = 768 rows, C = 128, 4 heads of 32, MLP 512, vocab 73. For a Linear layer with
 // weight W [out, in]: forward y = x·Wᵀ (A·Bᵀ), dX = dY·W (A·B), dW = dYᵀ·X (Aᵀ·B).
 
@@ -39,11 +45,12 @@ func benchGEMM(options: BenchOptions) {
     let report = options.report
     let peak = fmaPeakGFLOPS(clock: options.clock)
     report.add("gemm", threads: 1, "fma_peak_gflops_per_core", peak)
-    report.line("FMA peak, one core: \(format(peak)) GFLOP/s")
+    report.line("FMA peak, one core: \(format(peak)) GFLOP/s (% peak: median of 5 side-by-side ratios per shape)")
     report.line("shape".padding(toLength: 26, withPad: " ", startingAt: 0) + "  m    n    k"
           + threadCounts.map { "   \($0) thr GFLOP/s" + ($0 == 1 ? "  % peak" : "") }.joined())
     var generator = RandomGenerator(seed: 1)
     var stepFLOPs = 0.0, stepSeconds = 0.0               // the Linear products of one step, 1 thread
+    var stepPeakSeconds = 0.0                            // the same FLOPs at the peak of each shape's rounds
     for shape in gemmShapes {
         let a = Tensor.randomNormal([shape.m * shape.k], using: &generator)
         let b = Tensor.randomNormal([shape.k * shape.n], using: &generator)
@@ -51,23 +58,39 @@ func benchGEMM(options: BenchOptions) {
         var line = shape.name.padding(toLength: 26, withPad: " ", startingAt: 0)
             + format(Double(shape.m), decimals: 0, width: 4) + format(Double(shape.n), decimals: 0, width: 5)
             + format(Double(shape.k), decimals: 0, width: 5)
-        for threads in threadCounts {
-            Threads.setCount(threads)
-            let time = c.withUnsafeMutableBufferPointer { cBuffer in
+        let flops = 2.0 * Double(shape.m * shape.n * shape.k)
+        func time() -> Double {
+            c.withUnsafeMutableBufferPointer { cBuffer in
                 medianSeconds(clock: options.clock) {
                     GEMM.multiply(m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA,
                                   b: b.pointer, transposeB: shape.transposeB,
                                   c: cBuffer.baseAddress!, accumulate: false)
                 }
             }
-            let flops = 2.0 * Double(shape.m * shape.n * shape.k)
-            let gflops = flops / time / 1e9
-            report.add("gemm", threads: threads, shape.name, gflops)
-            line += format(gflops, width: 17)
+        }
+        for threads in threadCounts {
+            Threads.setCount(threads)
             if threads == 1 {
-                line += format(gflops / peak * 100, width: 8)
+                // Peak and product alternated; the medians of the times and of the ratios.
+                var times: [Double] = [], ratios: [Double] = [], peaks: [Double] = []
+                for _ in 0..<5 {
+                    let roundPeak = fmaPeakGFLOPS(clock: options.clock, runs: 3)
+                    let seconds = time()
+                    times.append(seconds)
+                    peaks.append(roundPeak)
+                    ratios.append(flops / seconds / 1e9 / roundPeak)
+                }
+                let seconds = median(times), gflops = flops / seconds / 1e9, ratio = median(ratios)
+                report.add("gemm", threads: 1, shape.name, gflops)
+                report.add("gemm", threads: 1, shape.name + " % peak", ratio * 100)
+                line += format(gflops, width: 17) + format(ratio * 100, width: 8)
                 stepFLOPs += Double(shape.perStep) * flops
-                stepSeconds += Double(shape.perStep) * time
+                stepSeconds += Double(shape.perStep) * seconds
+                stepPeakSeconds += Double(shape.perStep) * flops / (median(peaks) * 1e9)
+            } else {
+                let gflops = flops / time() / 1e9
+                report.add("gemm", threads: threads, shape.name, gflops)
+                line += format(gflops, width: 17)
             }
         }
         report.line(line)
@@ -76,13 +99,20 @@ func benchGEMM(options: BenchOptions) {
         // One step's Linear products together: every layer's shapes 4 times, lm_head's once.
         let gflops = stepFLOPs / stepSeconds / 1e9
         report.add("gemm", threads: 1, "linear_products_of_one_step", gflops)
+        let percent = stepPeakSeconds / stepSeconds * 100       // against the peaks read beside each shape
+        report.add("gemm", threads: 1, "linear_products_of_one_step % peak", percent)
         report.line("Linear products of one step (FLOP-weighted), 1 thread: \(format(gflops, width: 0)) GFLOP/s, "
-                    + "\(format(gflops / peak * 100, width: 0))% of peak")
+                    + "\(format(percent, width: 0))% of peak")
     }
     Threads.setCount(1)
 }
 
 /// FMA throughput of one core (Tapestry's `measureFMAPeak`), on bench's clock.
-func fmaPeakGFLOPS(clock: TimingClock) -> Double {
-    measureFMAPeak(clock: { now(clock) })
+func fmaPeakGFLOPS(clock: TimingClock, runs: Int = 5) -> Double {
+    measureFMAPeak(runs: runs, clock: { now(clock) })
+}
+
+/// The median of `values` (the upper middle one for an even count).
+func median(_ values: [Double]) -> Double {
+    values.sorted()[values.count / 2]
 }
