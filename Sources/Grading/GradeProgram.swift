@@ -9,10 +9,11 @@
 
 /// The `grade` program, independent of whose implementations it grades.
 public enum GradeProgram {
-    /// Runs the program on `arguments` (without the program name), writing lines with `write`.
+    /// Runs the program on `arguments` (without the program name), writing lines with `write`
+    /// and a usage mistake with `writeError` (the program: stderr; by default `write`).
     /// Returns the exit status.
     public static func run(arguments: [String], implementations: ExerciseImplementations,
-                           write: (String) -> Void) -> Int32 {
+                           writeError: ((String) -> Void)? = nil, write: (String) -> Void) -> Int32 {
         switch arguments.first {
         case nil:
             var passed = 0, unsolved = 0
@@ -38,9 +39,10 @@ public enum GradeProgram {
         case let selector?:
             let chosen = Catalog.exercises(matching: selector)
             guard arguments.count == 1, !chosen.isEmpty else {
-                write("grade: unknown exercise \"\(arguments.joined(separator: " "))\"; the exercises are "
-                      + Catalog.exercises.map(\.id).joined(separator: ", "))
-                write(usage)
+                for line in ["error: grade: unknown exercise \"\(arguments.joined(separator: " "))\"; the exercises are "
+                             + Catalog.exercises.map(\.id).joined(separator: ", "), usage] {
+                    if let writeError { writeError(line) } else { write(line) }
+                }
                 return 2
             }
             var allPassed = true

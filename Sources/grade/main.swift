@@ -18,5 +18,6 @@ let learner = ExerciseImplementations(
     clipGradientNorm: Exercises.clipGradientNorm, topP: Exercises.topP, probabilities: Exercises.probabilities,
     appendToCache: Exercises.appendToCache, quantizeInt8: Exercises.quantizeInt8)
 
-let status = GradeProgram.run(arguments: Array(CommandLine.arguments.dropFirst()), implementations: learner) { print($0) }
+let status = GradeProgram.run(arguments: Array(CommandLine.arguments.dropFirst()), implementations: learner,
+                              writeError: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) { print($0) }
 exit(status)

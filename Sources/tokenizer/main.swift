@@ -6,7 +6,8 @@
 //     swift run tokenizer show --tokenizer tok.model "some text"
 //
 // This file only parses, runs and prints; the logic is in TapestryText (TokenizerProgram).
-// Exit status: 0 success, 1 a file or data error, 2 a usage error. Errors are one line on stderr.
+// Exit status: 0 success, 1 a file or data error, 2 a usage error. Errors are one line on stderr,
+// `error: tokenizer: ...`, as in every other program.
 
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +25,7 @@ func writeResult(_ bytes: [UInt8]) {
         if written < 0 && errno == EINTR { continue }
         guard written > 0 else {
             let reason = String(cString: strerror(errno))
-            TextFile.writeFully(Array("tokenizer: cannot write to standard output: \(reason)\n".utf8), descriptor: 2)
+            TextFile.writeFully(Array("error: tokenizer: cannot write to standard output: \(reason)\n".utf8), descriptor: 2)
             exit(1)
         }
         offset += written
@@ -40,9 +41,9 @@ do {
     writeResult(output)
     exit(0)
 } catch let error as UsageError {
-    TextFile.writeFully(Array("tokenizer: \(error)\n".utf8), descriptor: 2)
+    TextFile.writeFully(Array("error: tokenizer: \(error)\n".utf8), descriptor: 2)
     exit(2)
 } catch {
-    TextFile.writeFully(Array("tokenizer: \(error)\n".utf8), descriptor: 2)
+    TextFile.writeFully(Array("error: tokenizer: \(error)\n".utf8), descriptor: 2)
     exit(1)
 }

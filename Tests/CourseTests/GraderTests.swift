@@ -84,7 +84,7 @@ import Testing
     @Test func gradeProgramRejectsUnknownExercises() {
         var lines: [String] = []
         #expect(GradeProgram.run(arguments: ["13.1"], implementations: CourseImplementations.reference) { lines.append($0) } == 2)
-        #expect(lines.first?.hasPrefix("grade: unknown exercise \"13.1\"") == true)
+        #expect(lines.first?.hasPrefix("error: grade: unknown exercise \"13.1\"") == true)
         lines = []
         #expect(GradeProgram.run(arguments: ["1"], implementations: CourseImplementations.reference) { lines.append($0) } == 0)
         #expect(lines.count == 1, "lesson 1 must not also select 10.x, 11.x, 12.x: \(lines)")
@@ -109,6 +109,7 @@ import Testing
         #expect(one.stdout.hasPrefix("PASS 5.1 stable softmax") || one.stdout.hasPrefix("FAIL 5.1 stable softmax"), "\(one.stdout)")
         let unknown = runProgram("grade", arguments: ["99.9"])
         #expect(unknown.exitCode == 2)
-        #expect(unknown.stdout.hasPrefix("grade: unknown exercise \"99.9\""))
+        #expect(unknown.stderr.hasPrefix("error: grade: unknown exercise \"99.9\""), "stderr: \(unknown.stderr)")
+        #expect(unknown.stdout.isEmpty)
     }
 }

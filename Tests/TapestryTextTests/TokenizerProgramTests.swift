@@ -172,9 +172,9 @@ import Testing
         #expect(help.status == 0 && help.stdout.hasPrefix("usage: tokenizer <command>"))
         let usage = try execute(["train", "--bogus"])
         #expect(usage.status == 2)
-        #expect(usage.stderr == "tokenizer: unknown option '--bogus' for 'tokenizer train'; see 'tokenizer train --help'\n")
+        #expect(usage.stderr == "error: tokenizer: unknown option '--bogus' for 'tokenizer train'; see 'tokenizer train --help'\n")
         let missing = try execute(["encode", "--tokenizer", "/nonexistent/tok.model"])
         #expect(missing.status == 1)
-        #expect(missing.stderr == "tokenizer: /nonexistent/tok.model: no such file\n")
+        #expect(missing.stderr == "error: tokenizer: /nonexistent/tok.model: no such file\n")
     }
 }
