@@ -11,9 +11,10 @@
 //
 // Record once, replay: the first step runs the model's forward code, which records the ops on
 // the tape; later steps refill the recording's token buffers with the new batch and replay it
-// (Tape.replay), bit for bit the same computation with no allocation at all. Anything that
-// watches the forward pass as it runs (--health, --profile, a mixture of experts' routing
-// statistics) or an op that cannot replay (dropout) makes every step record afresh instead.
+// (Tape.replay), bit for bit the same computation with no allocation at all; dropout draws
+// its masks from a stream re-seeded for each step. Anything that watches the forward pass as
+// it runs (--health, --profile, a mixture of experts' routing statistics) or an op that cannot
+// replay (RoPE's rotation, say) makes every step record afresh instead.
 //
 // Determinism: batches come from one seeded generator whose state is saved in the train
 // state; dropout and evaluation batches come from generators derived from (seed, step), so
@@ -50,6 +51,8 @@ public final class Trainer {
     public var replaysRecordedStep = true
     /// The ids and targets of the current batch, refilled in place: the recorded step reads them.
     let batchInputs = IndexBuffer(), batchTargets = IndexBuffer()
+    /// Dropout's random stream, re-seeded from (seed, step) before every forward pass.
+    let dropoutStream = RandomStream(RandomGenerator(seed: 0))
     /// The recorded step's loss, the tape generation it belongs to (a reset ends it) and its
     /// number of ops (anything recorded on the tape since would be replayed too: then record afresh).
     var recording: (loss: Variable, generation: Int, ops: Int)?
@@ -154,6 +157,8 @@ public final class Trainer {
     /// `residuals` (with --health, on measured steps) observes the residual stream.
     func forwardBackward(micro: Int, residuals: ResidualStatistics? = nil) throws -> Float {
         fillNextBatch()
+        dropoutStream.generator = RandomGenerator.derived(seed: config.seed,
+                                                          stream: UInt64(iteration * config.gradAccum + micro))
         let modelLoss: Variable                           // the cross-entropy, reported
         var loss: Variable                                // what backward starts from
         if let recording, recording.generation == tape.generation, recording.ops == tape.nodeCount,
@@ -162,8 +167,8 @@ public final class Trainer {
             (modelLoss, loss) = (recording.loss, recording.loss)
         } else {
             tape.reset()
-            var context = ForwardContext(training: true, generator: RandomGenerator.derived(
-                seed: config.seed, stream: UInt64(iteration * config.gradAccum + micro)))
+            var context = ForwardContext(training: true)
+            context.stream = dropoutStream
             context.residualStatistics = residuals
             tape.profiler?.start()                     // the batch is not charged to the first op
             let output = model(batchInputs, batch: config.batchSize, time: config.model.blockSize,
