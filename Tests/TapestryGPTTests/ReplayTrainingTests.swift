@@ -51,7 +51,7 @@ import TapestryTestSupport
         /// model cannot be replayed.
         var expectedReplayedSteps: Int {
             switch self {
-            case .rope, .experts: 0                    // the rotary op has no forward closure; routing is watched
+            case .experts: 0                           // the trainer watches the routing
             default: 4
             }
         }

@@ -79,6 +79,29 @@ import TapestryTestSupport
         }
     }
 
+    @Test func shapeOpsReplayOnUpdatedValues() {
+        // permuted, reshaped (which shares its input's buffer) and sliced, into a loss.
+        var g = RandomGenerator(seed: 8)
+        let p = Parameter("p", Tensor.randomNormal([2, 3, 4], using: &g))
+        let targets = IndexBuffer([1, 4])
+        func loss(on tape: Tape) -> Variable {
+            tape.parameter(p).permuted([0, 2, 1]).reshaped([2, 12]).sliced(axis: 1, 2..<9).crossEntropy(targets: targets)
+        }
+        let tape = Tape()
+        let recorded = loss(on: tape)
+        #expect(tape.isReplayable)
+        for i in 0..<p.count { p.valuePointer[i] *= -1.5 }
+        targets.values = [6, 0]
+        tape.replay()
+        tape.backward(recorded)
+        let replayed = (recorded.value.item, p.grad.scalars)
+        p.zeroGrad()
+        let fresh = Tape(), expected = loss(on: fresh)
+        fresh.backward(expected)
+        #expect(replayed.0 == expected.value.item)
+        #expect(replayed.1 == p.grad.scalars)
+    }
+
     @Test func aRecordingWithAnOpThatCannotReplayIsNotReplayable() {
         let tape = Tape()
         #expect(!tape.isReplayable)                                    // nothing recorded yet

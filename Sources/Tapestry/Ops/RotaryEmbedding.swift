@@ -94,18 +94,21 @@ extension Variable {
 
         // Forward: y = R(pθ) x, pair by pair, head by head.
         let xp = x.value.pointer, yp = y.storage.pointer
-        forEachRow { offset, cos, sin in
-            for h in 0..<heads {
-                let xs = xp + offset + h * table.headSize, ys = yp + offset + h * table.headSize
-                for i in 0..<pairs {
-                    let (even, odd) = (xs[2 * i], xs[2 * i + 1])
-                    ys[2 * i] = even * cos[i] - odd * sin[i]
-                    ys[2 * i + 1] = even * sin[i] + odd * cos[i]
+        func forward() {
+            forEachRow { offset, cos, sin in
+                for h in 0..<heads {
+                    let xs = xp + offset + h * table.headSize, ys = yp + offset + h * table.headSize
+                    for i in 0..<pairs {
+                        let (even, odd) = (xs[2 * i], xs[2 * i + 1])
+                        ys[2 * i] = even * cos[i] - odd * sin[i]
+                        ys[2 * i + 1] = even * sin[i] + odd * cos[i]
+                    }
                 }
             }
         }
+        forward()
 
-        return tape.record("rotary", inputs: [x], output: y) { dy in
+        return tape.record("rotary", inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }
             // dx += R(pθ)ᵀ dy = R(−pθ) dy
             forEachRow { offset, cos, sin in

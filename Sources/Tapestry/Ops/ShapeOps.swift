@@ -161,7 +161,8 @@ extension Variable {
         let x = self
         let newShape = checkShapes { () throws(ShapeError) in try Shapes.reshape(x.shape, to: shape, file: file, line: line) }
         let y = Tensor(shape: newShape, storage: x.value.storage)
-        return tape.record("reshaped", inputs: [x], output: y) { dy in
+        // Replayed, there is nothing to do: y is x's own buffer, already recomputed.
+        return tape.record("reshaped", inputs: [x], output: y, forward: {}) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }       // same order: dx += dy
             Kernels.add(dy, into: dx, count: y.count)
         }
@@ -176,8 +177,9 @@ extension Variable {
         }
         let rows = Permutation.rows(x.shape, axes: resolved)
         let y = tape.allocate(outShape)
-        Permutation.gather(x.value.pointer, rows, into: y.storage.pointer)
-        return tape.record("permuted", inputs: [x], output: y) { dy in
+        func forward() { Permutation.gather(x.value.pointer, rows, into: y.storage.pointer) }
+        forward()
+        return tape.record("permuted", inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }       // move each dy back
             Permutation.scatterAdd(dy, rows, into: dx)
         }
@@ -198,10 +200,13 @@ extension Variable {
         let skip = range.lowerBound * view.inner
         let y = tape.allocate(outShape)
         let (xp, yp) = (x.value.pointer, y.storage.pointer)
-        for o in 0..<view.outer {
-            (yp + o * block).update(from: xp + o * view.length * view.inner + skip, count: block)
+        func forward() {
+            for o in 0..<view.outer {
+                (yp + o * block).update(from: xp + o * view.length * view.inner + skip, count: block)
+            }
         }
-        return tape.record("sliced", inputs: [x], output: y) { dy in
+        forward()
+        return tape.record("sliced", inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }       // dx[.., range, ..] += dy
             for o in 0..<view.outer {
                 Kernels.add(dy + o * block, into: dx + o * view.length * view.inner + skip, count: block)
