@@ -14,7 +14,7 @@
 // (Tape.replay), bit for bit the same computation with no allocation at all; dropout draws
 // its masks from a stream re-seeded for each step. Anything that watches the forward pass as
 // it runs (--health, --profile, a mixture of experts' routing statistics) or an op that cannot
-// replay (RoPE's rotation, say) makes every step record afresh instead.
+// replay (one that hands `record` no forward closure) makes every step record afresh instead.
 //
 // Determinism: batches come from one seeded generator whose state is saved in the train
 // state; dropout and evaluation batches come from generators derived from (seed, step), so
