@@ -29,6 +29,8 @@ import TapestryTestSupport
         #expect(lines.contains { $0.hasPrefix("expected initial loss ln(73) = 4.2905") })
         #expect(lines.contains { $0.hasPrefix("step 0: train loss ") })
         #expect(lines.contains { $0.hasPrefix("iter 6: loss ") && $0.contains("ms/iter") && $0.contains("ETA") })
+        #expect(lines.contains { $0.hasPrefix("tape: step 1 recorded ") && $0.hasSuffix("ops; the next steps replay them (lesson 4)") },
+                "\(lines)")
         let sampleIndex = try #require(lines.firstIndex(of: "sample:"))
         #expect(sampleIndex < lines.count - 1)
         for name in ["model.safetensors", "train-state.safetensors", "attention.safetensors",

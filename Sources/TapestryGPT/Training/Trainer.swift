@@ -96,6 +96,12 @@ public final class Trainer {
                             time: config.model.blockSize, generator: &batchGenerator)
     }
 
+    /// How many ops the kept recording holds (nil: none is kept; the next step records).
+    public var replayedOps: Int? {
+        guard let recording, recording.generation == tape.generation else { return nil }
+        return recording.ops
+    }
+
     /// Writes the next training batch into `batchInputs` and `batchTargets`.
     func fillNextBatch() {
         if config.overfitBatch {

@@ -77,6 +77,7 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
         return TrainError(error.description + kept, exitCode: error.exitCode)
     }
     var stepMilliseconds: [Double] = []
+    var announcedReplay = false                    // the "tape: ... replay" line, printed once
     var last = (train: Float.nan, val: Float.nan)
     if let record = history.last, record.iteration == trainer.iteration { last = (record.trainLoss, record.valLoss) }
     while true {
@@ -119,6 +120,10 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
         do { loss = try trainer.step().loss } catch let error as TrainError { throw keepingCheckpoint(error) }
         let milliseconds = (clock.now - stepStart).milliseconds
         stepMilliseconds.append(milliseconds)
+        if !announcedReplay, let ops = trainer.replayedOps {
+            print("tape: step \(trainer.iteration) recorded \(ops) ops; the next steps replay them (lesson 4)")
+            announcedReplay = true
+        }
         if trainer.iteration % config.logInterval == 0 || trainer.iteration == 1 {
             let recent = median(Array(stepMilliseconds.suffix(config.logInterval)))
             let remaining = Double(config.maxIters - trainer.iteration) * recent / 1000
