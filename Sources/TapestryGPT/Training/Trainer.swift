@@ -96,9 +96,10 @@ public final class Trainer {
                             time: config.model.blockSize, generator: &batchGenerator)
     }
 
-    /// How many ops the kept recording holds (nil: none is kept; the next step records).
+    /// How many ops the kept recording holds (nil: none is kept, or the tape has changed since:
+    /// reset, or more ops recorded; the next step records).
     public var replayedOps: Int? {
-        guard let recording, recording.generation == tape.generation else { return nil }
+        guard let recording, recording.generation == tape.generation, recording.ops == tape.nodeCount else { return nil }
         return recording.ops
     }
 
@@ -167,8 +168,7 @@ public final class Trainer {
                                                           stream: UInt64(iteration * config.gradAccum + micro))
         let modelLoss: Variable                           // the cross-entropy, reported
         var loss: Variable                                // what backward starts from
-        if let recording, recording.generation == tape.generation, recording.ops == tape.nodeCount,
-           residuals == nil, tape.profiler == nil {
+        if let recording, replayedOps != nil, residuals == nil, tape.profiler == nil {
             tape.replay()                                  // the recorded step, on this batch
             (modelLoss, loss) = (recording.loss, recording.loss)
         } else {
