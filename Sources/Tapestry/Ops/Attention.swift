@@ -115,7 +115,9 @@ extension Variable {
         let forwardWorkspace = WorkspaceLayout(pieces: [g.headSize * g.keyStride, g.keyLength * g.headStride,
                                                         block * g.keyStride])
         func forward() {
-            g.forEachHead(tape: query.tape, workspace: forwardWorkspace) { b, h, ws in   // (unowned)
+            // query.tape, not `tape`: a Variable holds its tape unowned, so this closure does not
+            // keep the tape that stores it alive.
+            g.forEachHead(tape: query.tape, workspace: forwardWorkspace) { b, h, ws in
                 let kTransposed = ws[0], values = ws[1], scores = ws[2]
                 g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
                 g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: values)
