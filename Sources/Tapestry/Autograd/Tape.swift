@@ -27,13 +27,14 @@
 // Record once, replay after (`replay()`): the graph of a training step is the same every step,
 // only the numbers in it change. An op that also hands `record` its forward computation (a
 // closure over the same input and output buffers) can be run again without running the code
-// that built it. When every recorded op did, the trainer records its first step and from then
-// on replays it: each forward closure in order, then `backward` as usual. No node, closure,
-// shape array or output buffer is made again, so a replayed step allocates nothing. What a
-// replay reads anew is what changed in place: parameters (the optimizer writes their buffers),
-// `IndexBuffer`s of token ids and targets (the trainer refills them) and the `RandomStream`
-// dropout draws from (the trainer re-seeds it). PyTorch's CUDA graphs are the same idea one
-// level down.
+// that built it (every op in Ops/ does, except the mixture of experts' routing ops, whose
+// routing changes with the data). When every recorded op did, the trainer records its first
+// step and from then on replays it: each forward closure in order, then `backward` as usual.
+// No node, closure, shape array or output buffer is made again, so a replayed step allocates
+// nothing. What a replay reads anew is what changed in place: parameters (the optimizer writes
+// their buffers), `IndexBuffer`s of token ids and targets (the trainer refills them) and the
+// `RandomStream` dropout draws from (the trainer re-seeds it). PyTorch's CUDA graphs are the
+// same idea one level down.
 // Lesson: notebooks-md/04-the-tape.md
 
 /// The recorder of a computation, for reverse-mode differentiation.

@@ -70,8 +70,9 @@ extension Variable {
         let (a, b) = (self, other)
         let layout = Variable.broadcastLayout(a, b, op: "subtract", file: file, line: line)
         let y = tape.allocate(layout.outputShape)
-        Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 - $1 }
-        return tape.record("subtract", inputs: [a, b], output: y) { dy in
+        func forward() { Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 - $1 } }
+        forward()
+        return tape.record("subtract", inputs: [a, b], output: y, forward: forward) { dy in
             if let da = a.tape.gradientPointer(a) {                         // da += Σ dy
                 Elementwise.accumulateGradient(dy, layout, own: a.value, other: b.value, ownIsA: true, into: da) { _, _ in 1 }
             }
@@ -86,8 +87,9 @@ extension Variable {
         let (a, b) = (self, other)
         let layout = Variable.broadcastLayout(a, b, op: "multiply", file: file, line: line)
         let y = tape.allocate(layout.outputShape)
-        Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 * $1 }
-        return tape.record("multiply", inputs: [a, b], output: y) { dy in
+        func forward() { Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 * $1 } }
+        forward()
+        return tape.record("multiply", inputs: [a, b], output: y, forward: forward) { dy in
             if let da = a.tape.gradientPointer(a) {                         // da += Σ dy · b
                 Elementwise.accumulateGradient(dy, layout, own: a.value, other: b.value, ownIsA: true, into: da) { _, b in b }
             }
@@ -102,8 +104,9 @@ extension Variable {
         let (a, b) = (self, other)
         let layout = Variable.broadcastLayout(a, b, op: "divide", file: file, line: line)
         let y = tape.allocate(layout.outputShape)
-        Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 / $1 }
-        return tape.record("divide", inputs: [a, b], output: y) { dy in
+        func forward() { Elementwise.forward(a.value, b.value, layout, into: y.storage.pointer) { $0 / $1 } }
+        forward()
+        return tape.record("divide", inputs: [a, b], output: y, forward: forward) { dy in
             if let da = a.tape.gradientPointer(a) {                         // da += Σ dy / b
                 Elementwise.accumulateGradient(dy, layout, own: a.value, other: b.value, ownIsA: true, into: da) { _, b in 1 / b }
             }

@@ -33,14 +33,17 @@ extension Variable {
         let out = tape.allocate(scores.shape)
         let sp = scores.value.pointer, yp = out.storage.pointer
 
-        for row in 0..<(matrices * queries) {
-            let visible = offset + row % queries + 1                            // keys 0..<visible are kept
-            let source = sp + row * keys, destination = yp + row * keys
-            destination.update(from: source, count: visible)
-            (destination + visible).update(repeating: -.infinity, count: keys - visible)
+        func forward() {
+            for row in 0..<(matrices * queries) {
+                let visible = offset + row % queries + 1                        // keys 0..<visible are kept
+                let source = sp + row * keys, destination = yp + row * keys
+                destination.update(from: source, count: visible)
+                (destination + visible).update(repeating: -.infinity, count: keys - visible)
+            }
         }
+        forward()
 
-        return tape.record("causalMask", inputs: [scores], output: out) { dy in
+        return tape.record("causalMask", inputs: [scores], output: out, forward: forward) { dy in
             guard let dx = scores.tape.gradientPointer(scores) else { return }
             for row in 0..<(matrices * queries) {                               // d out/d scores = 1 where kept
                 let visible = offset + row % queries + 1

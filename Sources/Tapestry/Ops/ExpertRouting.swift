@@ -15,6 +15,11 @@
 //
 // Determinism: every output row is summed over experts in ascending order, on one thread (these
 // are memory copies of N·C floats, a few µs; the experts' GEMMs are where the time goes).
+//
+// Not replayable (Tape.replay): the routing, which tokens go to which expert and so how many
+// rows each expert's ops see, is decided by the data of each step; a recording holds one
+// step's routing. These three ops give `record` no forward closure, so a tape holding them
+// says `isReplayable == false` and the trainer records every step.
 
 /// Which experts each token goes to, decided by `topKGates`.
 public struct ExpertAssignment: Sendable {

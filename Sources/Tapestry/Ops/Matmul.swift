@@ -99,8 +99,9 @@ extension Variable {
         let outShape = checkShapes { () throws(ShapeError) in try Shapes.matmul(a.shape, b.shape, file: file, line: line) }
         let product = MatrixProduct(a.shape, b.shape)
         let c = tape.allocate(outShape)
-        product.forward(a.value.pointer, b.value.pointer, into: c.storage.pointer)
-        return tape.record("matmul", inputs: [a, b], output: c) { dc in
+        func forward() { product.forward(a.value.pointer, b.value.pointer, into: c.storage.pointer) }
+        forward()
+        return tape.record("matmul", inputs: [a, b], output: c, forward: forward) { dc in
             if let da = a.tape.gradientPointer(a) {                         // dA += dC · Bᵀ
                 product.accumulateGradientA(dc, b.value.pointer, into: da)
             }

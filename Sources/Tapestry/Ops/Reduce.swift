@@ -164,8 +164,9 @@ extension Variable {
         let y = tape.allocate(outShape)
         let needsGradient = tape.isRecording && x.requiresGradient
         let argmax = needsGradient ? tape.allocate(outShape) : nil          // [outer, inner] indices k*
-        Reduction.max(x.value.pointer, view, into: y.storage.pointer, argmax: argmax?.storage.pointer)
-        return tape.record("max", inputs: [x], output: y) { dy in
+        func forward() { Reduction.max(x.value.pointer, view, into: y.storage.pointer, argmax: argmax?.storage.pointer) }
+        forward()
+        return tape.record("max", inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x), let argmax else { return }
             for o in 0..<view.outer {                                       // dx[o, k*, i] += dy[o, i]
                 for i in 0..<view.inner {
@@ -179,8 +180,9 @@ extension Variable {
     private func reduceAll(_ op: StaticString, scale: Float) -> Variable {
         let x = self
         let y = tape.allocate([])
-        y.storage.pointer[0] = Reduction.sum(x.value.pointer, count: x.value.count) * scale
-        return tape.record(op, inputs: [x], output: y) { dy in
+        func forward() { y.storage.pointer[0] = Reduction.sum(x.value.pointer, count: x.value.count) * scale }
+        forward()
+        return tape.record(op, inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }
             let g = dy[0] * scale                                          // dx += dy · scale
             for i in 0..<x.value.count { dx[i] += g }
@@ -197,8 +199,9 @@ extension Variable {
         let view = AxisView(x.shape, axis: d)
         let scale = mean ? 1 / Float(Swift.max(view.length, 1)) : 1
         let y = tape.allocate(outShape)
-        Reduction.sum(x.value.pointer, view, scale: scale, into: y.storage.pointer)
-        return tape.record(op, inputs: [x], output: y) { dy in
+        func forward() { Reduction.sum(x.value.pointer, view, scale: scale, into: y.storage.pointer) }
+        forward()
+        return tape.record(op, inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }       // dx[o, k, i] += scale · dy[o, i]
             Reduction.broadcastAdd(dy, view, scale: scale, into: dx)
         }

@@ -228,12 +228,15 @@ extension Variable {
         let blocks = parts.map { $0.shape[d] * view.inner }                 // each part's share of it
         let y = tape.allocate(outShape)
         let yp = y.storage.pointer
-        var start = 0
-        for (part, block) in zip(parts, blocks) {
-            for o in 0..<view.outer { (yp + o * outRow + start).update(from: part.value.pointer + o * block, count: block) }
-            start += block
+        func forward() {
+            var start = 0
+            for (part, block) in zip(parts, blocks) {
+                for o in 0..<view.outer { (yp + o * outRow + start).update(from: part.value.pointer + o * block, count: block) }
+                start += block
+            }
         }
-        return tape.record("concatenate", inputs: parts, output: y) { dy in
+        forward()
+        return tape.record("concatenate", inputs: parts, output: y, forward: forward) { dy in
             var start = 0
             for (part, block) in zip(parts, blocks) {                       // dpart += its block of dy
                 if let dp = part.tape.gradientPointer(part) {

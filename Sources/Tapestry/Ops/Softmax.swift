@@ -31,11 +31,14 @@ extension Variable {
         let rows = x.value.count / columns
         let y = tape.allocate(x.shape)                                      // same shape as x
         let xp = x.value.pointer, yp = y.storage.pointer
-        RowMath.forEachRowRange(rows: rows, columns: columns) { range in
-            for r in range { RowMath.softmax(xp + r * columns, into: yp + r * columns, count: columns) }
+        func forward() {
+            RowMath.forEachRowRange(rows: rows, columns: columns) { range in
+                for r in range { RowMath.softmax(xp + r * columns, into: yp + r * columns, count: columns) }
+            }
         }
+        forward()
 
-        return tape.record("softmax", inputs: [x], output: y) { dy in
+        return tape.record("softmax", inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }
             // dyᵢ/dxⱼ = yᵢ(δᵢⱼ − yⱼ), so dx = y ⊙ (dy − Σⱼ dyⱼ yⱼ), one row at a time.
             let yp = y.pointer
@@ -59,17 +62,20 @@ extension Variable {
         let rows = x.value.count / columns
         let y = tape.allocate(x.shape)
         let xp = x.value.pointer, yp = y.storage.pointer
-        RowMath.forEachRowRange(rows: rows, columns: columns) { range in
-            for r in range {
-                let row = xp + r * columns, out = yp + r * columns
-                let shift = SIMD16<Float>(repeating: RowMath.logSumExp(row, count: columns))
-                RowMath.forEachChunk(columns) { j, lanes in
-                    RowMath.store(RowMath.load(row + j, lanes) - shift, out + j, lanes)
+        func forward() {
+            RowMath.forEachRowRange(rows: rows, columns: columns) { range in
+                for r in range {
+                    let row = xp + r * columns, out = yp + r * columns
+                    let shift = SIMD16<Float>(repeating: RowMath.logSumExp(row, count: columns))
+                    RowMath.forEachChunk(columns) { j, lanes in
+                        RowMath.store(RowMath.load(row + j, lanes) - shift, out + j, lanes)
+                    }
                 }
             }
         }
+        forward()
 
-        return tape.record("logSoftmax", inputs: [x], output: y) { dy in
+        return tape.record("logSoftmax", inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }
             // dyᵢ/dxⱼ = δᵢⱼ − softmaxⱼ, so dx = dy − softmax · Σᵢ dyᵢ, with softmax = exp(y).
             let yp = y.pointer

@@ -17,14 +17,15 @@ extension Variable {
     /// The skeleton of an elementwise op: y has x's shape; `forward(x, y, count)` fills y;
     /// `backward(dy, x, y, dx, count)` ADDS dy · f'(x) into dx.
     func elementwise(_ op: StaticString,
-                     forward: (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) -> Void,
+                     forward: @escaping (_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) -> Void,
                      backward: @escaping (_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
                                           _ dx: UnsafeMutablePointer<Float>, _ count: Int) -> Void) -> Variable {
         let x = self
         let y = tape.allocate(x.shape)
         let count = y.count
-        forward(x.value.pointer, y.storage.pointer, count)
-        return tape.record(op, inputs: [x], output: y) { dy in
+        func run() { forward(x.value.pointer, y.storage.pointer, count) }
+        run()
+        return tape.record(op, inputs: [x], output: y, forward: run) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }
             backward(dy, x.value.pointer, y.pointer, dx, count)
         }
