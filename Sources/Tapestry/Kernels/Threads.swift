@@ -161,6 +161,11 @@ final class WorkerPool: Sendable {
     }
 
     /// Runs `body` on the `chunks` chunks of `0..<n`, here and on up to `chunks - 1` workers.
+    ///
+    /// The one heap allocation of a threaded training step happens here: `withoutActuallyEscaping`
+    /// wraps the caller's non-escaping closure in a small checked box so that other threads may
+    /// call it (measured: one malloc per call even when the closure is only called). Safe Swift
+    /// has no other way to lend a non-escaping closure to another thread.
     func run(n: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in
             // Order matters: pending first, then the job, then the signal that workers watch.
