@@ -1,10 +1,11 @@
 // GEMM+MicroKernel: the register-tile kernels, the only place where GEMM does arithmetic.
 //
-// A micro-kernel computes a 6-row tile of C from one packed A panel [depth][6] and one B panel
-// [depth][width] whose rows are `ldb` floats apart (width when packed, n when read in place from
-// a plain B). For each step p of k it loads one row of the B panel into SIMD16
-// registers, broadcasts the six values op(A)[r, p] (six consecutive floats of the A panel, read
-// at fixed offsets from one pointer), and does one fused multiply-add per accumulator.
+// A micro-kernel computes a 6-row tile of C from one A panel (6 rows of op(A), `APanel`: packed
+// [depth][6], or rows of a plain A read in place) and one B panel [depth][width] whose rows are
+// `ldb` floats apart (width when packed, n when read in place from a plain B). For each step p of
+// k it loads one row of the B panel into SIMD16 registers, broadcasts the six values op(A)[r, p]
+// (at fixed offsets from one pointer that moves by the panel's step), and does one fused
+// multiply-add per accumulator.
 // The accumulators are named locals so that LLVM keeps every one in a register for the whole
 // loop; C is touched only before (to continue a sum) and after (to store it).
 //
@@ -25,24 +26,36 @@
 extension GEMM {
     typealias Vector = SIMD16<Float>
 
+    /// Where the 6 (or fewer) rows of op(A) that a tile multiplies live: element (r, p) is at
+    /// `start + r·rowStride + p·step`. A packed panel [depth][6] is (1, 6); rows of a plain A
+    /// [m, k] read in place are (k, 1).
+    struct APanel {
+        let start: UnsafePointer<Float>
+        let rowStride: Int
+        let step: Int
+
+        /// A panel packed [depth][6].
+        static func packed(_ start: UnsafePointer<Float>) -> APanel { APanel(start: start, rowStride: 1, step: panelRows) }
+    }
+
     @inline(__always)
     private static func load(_ pointer: UnsafePointer<Float>) -> Vector { Vector(loading: pointer) }
 
     @inline(__always)
     private static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) { value.store(to: pointer) }
 
-    /// C[r, 0..<16] = (continueSum ? C[r, 0..<16] : 0) + Σ_p a[p][r] · b[p][0..<16] for r in 0..<6,
-    /// where a is a packed panel [depth][6], b a panel with row stride `ldb`, and `ldc` the row
-    /// stride of C.
+    /// C[r, 0..<16] = (continueSum ? C[r, 0..<16] : 0) + Σ_p A(r, p) · b[p][0..<16] for r in 0..<6,
+    /// where A(r, p) is element (r, p) of the panel `a`, b a panel with row stride `ldb`, and
+    /// `ldc` the row stride of C.
     @inline(never)
-    static func kernel6x16(depth: Int, a: UnsafePointer<Float>,
+    static func kernel6x16(depth: Int, a: APanel,
                            b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         tile16(rows: 6, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
     }
 
     /// The same for a 32-wide panel.
     @inline(never)
-    static func kernel6x32(depth: Int, a: UnsafePointer<Float>,
+    static func kernel6x32(depth: Int, a: APanel,
                            b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         tile32(rows: 6, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
     }
@@ -51,7 +64,7 @@ extension GEMM {
     /// are computed, loaded and stored, so a 2-row remainder costs a third of a full tile, not a
     /// whole one. One specialized loop per row count (`rows` is a constant in each inlined copy).
     @inline(never)
-    static func kernelRows(_ rows: Int, width: Int, depth: Int, a: UnsafePointer<Float>,
+    static func kernelRows(_ rows: Int, width: Int, depth: Int, a: APanel,
                            b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         switch (rows, width) {
         case (1, 32): tile32(rows: 1, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
@@ -67,10 +80,10 @@ extension GEMM {
         }
     }
 
-    /// C[r, 0..<16] (+)= Σ_p a[p][r] · b[p][0..<16] for r in 0..<rows (rows ≤ 6). Always inlined
+    /// C[r, 0..<16] (+)= Σ_p A(r, p) · b[p][0..<16] for r in 0..<rows (rows ≤ 6). Always inlined
     /// with a constant `rows`, so the `rows > r` tests fold away and unused accumulators vanish.
     @inline(__always)
-    private static func tile16(rows: Int, depth: Int, a: UnsafePointer<Float>,
+    private static func tile16(rows: Int, depth: Int, a: APanel,
                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
         if continueSum {
@@ -81,16 +94,17 @@ extension GEMM {
             if rows > 4 { c4 = load(c + 4 * ldc) }
             if rows > 5 { c5 = load(c + 5 * ldc) }
         }
-        var a = a, b = b
+        let (r1, r2, r3, r4, r5) = (a.rowStride, 2 * a.rowStride, 3 * a.rowStride, 4 * a.rowStride, 5 * a.rowStride)
+        var p = a.start, b = b
         for _ in 0..<depth {
             let b0 = load(b)
-            c0.addProduct(Vector(repeating: a[0]), b0)
-            if rows > 1 { c1.addProduct(Vector(repeating: a[1]), b0) }
-            if rows > 2 { c2.addProduct(Vector(repeating: a[2]), b0) }
-            if rows > 3 { c3.addProduct(Vector(repeating: a[3]), b0) }
-            if rows > 4 { c4.addProduct(Vector(repeating: a[4]), b0) }
-            if rows > 5 { c5.addProduct(Vector(repeating: a[5]), b0) }
-            a += panelRows
+            c0.addProduct(Vector(repeating: p[0]), b0)
+            if rows > 1 { c1.addProduct(Vector(repeating: p[r1]), b0) }
+            if rows > 2 { c2.addProduct(Vector(repeating: p[r2]), b0) }
+            if rows > 3 { c3.addProduct(Vector(repeating: p[r3]), b0) }
+            if rows > 4 { c4.addProduct(Vector(repeating: p[r4]), b0) }
+            if rows > 5 { c5.addProduct(Vector(repeating: p[r5]), b0) }
+            p += a.step
             b += ldb
         }
         store(c0, c)
@@ -101,9 +115,9 @@ extension GEMM {
         if rows > 5 { store(c5, c + 5 * ldc) }
     }
 
-    /// C[r, 0..<32] (+)= Σ_p a[p][r] · b[p][0..<32] for r in 0..<rows (rows ≤ 6), like `tile16`.
+    /// C[r, 0..<32] (+)= Σ_p A(r, p) · b[p][0..<32] for r in 0..<rows (rows ≤ 6), like `tile16`.
     @inline(__always)
-    private static func tile32(rows: Int, depth: Int, a: UnsafePointer<Float>,
+    private static func tile32(rows: Int, depth: Int, a: APanel,
                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
@@ -116,17 +130,18 @@ extension GEMM {
             if rows > 4 { c40 = load(c + 4 * ldc); c41 = load(c + 4 * ldc + 16) }
             if rows > 5 { c50 = load(c + 5 * ldc); c51 = load(c + 5 * ldc + 16) }
         }
-        var a = a, b = b
+        let (r1, r2, r3, r4, r5) = (a.rowStride, 2 * a.rowStride, 3 * a.rowStride, 4 * a.rowStride, 5 * a.rowStride)
+        var p = a.start, b = b
         for _ in 0..<depth {
             let b0 = load(b), b1 = load(b + 16)
-            var a0 = Vector(repeating: a[0])
+            var a0 = Vector(repeating: p[0])
             c00.addProduct(a0, b0); c01.addProduct(a0, b1)
-            if rows > 1 { a0 = Vector(repeating: a[1]); c10.addProduct(a0, b0); c11.addProduct(a0, b1) }
-            if rows > 2 { a0 = Vector(repeating: a[2]); c20.addProduct(a0, b0); c21.addProduct(a0, b1) }
-            if rows > 3 { a0 = Vector(repeating: a[3]); c30.addProduct(a0, b0); c31.addProduct(a0, b1) }
-            if rows > 4 { a0 = Vector(repeating: a[4]); c40.addProduct(a0, b0); c41.addProduct(a0, b1) }
-            if rows > 5 { a0 = Vector(repeating: a[5]); c50.addProduct(a0, b0); c51.addProduct(a0, b1) }
-            a += panelRows
+            if rows > 1 { a0 = Vector(repeating: p[r1]); c10.addProduct(a0, b0); c11.addProduct(a0, b1) }
+            if rows > 2 { a0 = Vector(repeating: p[r2]); c20.addProduct(a0, b0); c21.addProduct(a0, b1) }
+            if rows > 3 { a0 = Vector(repeating: p[r3]); c30.addProduct(a0, b0); c31.addProduct(a0, b1) }
+            if rows > 4 { a0 = Vector(repeating: p[r4]); c40.addProduct(a0, b0); c41.addProduct(a0, b1) }
+            if rows > 5 { a0 = Vector(repeating: p[r5]); c50.addProduct(a0, b0); c51.addProduct(a0, b1) }
+            p += a.step
             b += ldb
         }
         store(c00, c); store(c01, c + 16)

@@ -6,17 +6,19 @@
 //       for each B panel (16 or 32 columns):
 //         for each 6-row panel of A:           micro-kernel: one 6x16 or 6x32 tile of C
 // Packing makes every load in the kernel sequential and lets one kernel serve A·B, A·Bᵀ and
-// Aᵀ·B (see GEMM+Packing): B into panels [depth][16], A into panels [depth][6], so the kernel's
-// six broadcasts of a step are six consecutive floats at fixed offsets from one pointer.
+// Aᵀ·B (see GEMM+Packing): Bᵀ into panels [depth][16 or 32], Aᵀ (and, with AVX2, A) into panels
+// [depth][6], so the kernel's six broadcasts of a step are six consecutive floats.
 // A plain B (dX = dY·W, dW = dYᵀ·X) needs no copy: a panel's row is a slice of a row of B, and
 // the kernel steps through B with its row stride. Skipping that copy made those products 3-14%
 // faster on Zen 5 (bench gemm, the two builds alternated 5 rounds); reading Aᵀ in place the same
 // way made dW 5-8% slower (its six broadcasts then jump a whole row of A per step).
-// Reading A in place instead (two strides, six rows) saves the copy, but the kernel then
-// spends a chain of six dependent address additions per step, and Aᵀ read in place jumps a
-// whole row of A per step. Measured on whole training steps (bench train-step, the two builds
-// alternated, 7 rounds each): packing A always made the step ~10% faster on one thread and
-// ~12% on two; one product alone, its A already in cache, moved by less than the noise (±5%).
+// A plain A (y = x·Wᵀ, dX = dY·W) is read in place with AVX-512: the panel's six rows, k apart,
+// at five loop-invariant offsets from one pointer that steps by one float (`APanel`). On Zen 5
+// that made those products 2-6 points of peak faster (92-97%) and the whole step 2.9% faster on
+// one thread, 2% on two, 1% for the baby GPT (bench gemm and train-step, the builds alternated
+// 5-7 rounds, 2026-12-05). With AVX2 (16-wide panels) A stays packed: on Zen 3 an earlier
+// in-place kernel (a chain of six dependent address additions per step) was ~10% slower per
+// step, and the AVX2 path has not been measured since. Aᵀ (the dW products) is always packed.
 // With threads, C is split into contiguous ranges of whole row panels or whole column panels
 // (see splitsByColumns); each thread packs the part of B it needs into its own scratch buffer,
 // so there is one fork per GEMM and no barrier inside.
@@ -127,6 +129,8 @@ public enum GEMM {
             let packedB = scratch.packedB(count: packedBCount(n: columns.count, depth: depthBlock, fullWidth: fullWidth))
             let packedA = scratch.packedA(count: blockRows * depthBlock)   // whole 6-row panels: 192 = 32 · 6
             let tile = scratch.tile
+            // A plain A is read in place with AVX-512 (its rows k apart; see the file header).
+            let readsAInPlace = !transposeA && fullWidth == 32
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - p0)
@@ -137,7 +141,7 @@ public enum GEMM {
                     let rowCount = min(blockRows, rows.upperBound - i0)
                     if transposeA {
                         packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
-                    } else {
+                    } else if !readsAInPlace {
                         packBlockRowsA(a, k: k, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
                     }
                     var j0 = columns.lowerBound
@@ -152,7 +156,9 @@ public enum GEMM {
                         for r0 in stride(from: 0, to: rowCount, by: panelRows) {
                             let tileRows = min(panelRows, rowCount - r0)
                             let cTile = c + (i0 + r0) * n + j0
-                            let aPanel = UnsafePointer(packedA + r0 * depth)
+                            let aPanel = readsAInPlace
+                                ? APanel(start: a + (i0 + r0) * k + p0, rowStride: k, step: 1)
+                                : APanel.packed(packedA + r0 * depth)
                             if validColumns == width {
                                 runKernel(rows: tileRows, width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb,
                                           c: cTile, ldc: n, continueSum: continueSum)
@@ -176,7 +182,7 @@ public enum GEMM {
     }
 
     @inline(__always)
-    static func runKernel(rows: Int, width: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+    static func runKernel(rows: Int, width: Int, depth: Int, a: APanel, b: UnsafePointer<Float>, ldb: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         if rows < panelRows {
             kernelRows(rows, width: width, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
