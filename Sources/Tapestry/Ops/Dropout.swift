@@ -5,8 +5,9 @@
 // the identity, and this op returns its input without recording anything.
 //   mask[i] = 0 with probability p, else 1/(1 − p)        y = x ⊙ mask        dx = dy ⊙ mask
 // The mask is drawn from the caller's generator, one uniform number per element in row-major
-// order, and saved for backward. A replayed recording draws a new mask from a `RandomStream`. Passing the generator explicitly (derived from the seed and the
+// order, and saved for backward. Passing the generator explicitly (derived from the seed and the
 // step, see `RandomGenerator.derived`) keeps training reproducible; there is no hidden global RNG.
+// A replayed recording (Tape.replay) draws a new mask from a shared `RandomStream` instead.
 //
 // What this is not: dropout on whole channels or attention heads (Dropout2d), or a fused kernel.
 

@@ -27,12 +27,6 @@ extension Variable {
         let vocabulary = table.shape.first ?? 0                             // V
         let channels = table.shape.count == 2 ? table.shape[1] : 0          // C
         let count = shape.reduce(1, *)                                      // N
-        func checkIDs() {
-            checkShapes { () throws(ShapeError) in
-                try Shapes.requireIndices(ids.values, count: count, below: vocabulary, "id", at: "position",
-                                          op: "embedding", file: file, line: line)
-            }
-        }
         checkShapes { () throws(ShapeError) in
             try Shapes.require(table.shape, rank: 2, "table [V, C]", op: "embedding", file: file, line: line)
             guard shape.allSatisfy({ $0 >= 0 }), count == ids.count else {
@@ -40,17 +34,20 @@ extension Variable {
                                  file: file, line: line)
             }
         }
-        checkIDs()
         let out = tape.allocate(shape + [channels])                         // [shape..., C]
         let tp = table.value.pointer, yp = out.storage.pointer
-        func lookUp() {
+        func forward() {
+            checkShapes { () throws(ShapeError) in                          // (again on every replay)
+                try Shapes.requireIndices(ids.values, count: count, below: vocabulary, "id", at: "position",
+                                          op: "embedding", file: file, line: line)
+            }
             for (n, id) in ids.values.enumerated() {                        // out[n] = table[id]
                 (yp + n * channels).update(from: tp + id * channels, count: channels)
             }
         }
-        lookUp()
+        forward()
 
-        return tape.record("embedding", inputs: [table], output: out, forward: { checkIDs(); lookUp() }) { dOut in
+        return tape.record("embedding", inputs: [table], output: out, forward: forward) { dOut in
             guard let dTable = table.tape.gradientPointer(table) else { return }
             for (n, id) in ids.values.enumerated() {                        // dtable[id] += dout[n]
                 Kernels.add(dOut + n * channels, into: dTable + id * channels, count: channels)
