@@ -94,20 +94,29 @@ public final class AdamW {
         // core mostly reads what is already in its own cache; one thread reading all of them
         // was slower with two threads than with one. Elementwise, so the split changes no bit.
         let threads = Threads.count
-        let parameters = self.parameters, firstMoments = self.firstMoments, secondMoments = self.secondMoments
-        let decays = self.decays
-        Threads.parallelFor(threads) { parts in
-            for part in parts {
-                for (index, parameter) in parameters.enumerated() {
-                    // Part boundaries on multiples of 16, so only the last part has a tail.
+        Threads.parallelFor(threads, Parts(optimizer: self, parts: threads, decayFactor: decayFactor, scalars: scalars))
+    }
+
+    /// One step's update, cut into `parts` parts: part i is the i-th contiguous part of every
+    /// parameter, with boundaries on multiples of 16 so that only the last part has a tail.
+    struct Parts: ParallelLoop {
+        let optimizer: AdamW
+        let parts: Int
+        let decayFactor: Float
+        let scalars: UpdateScalars
+
+        func run(_ range: Range<Int>) {
+            for part in range {
+                for (index, parameter) in optimizer.parameters.enumerated() {
                     let vectors = (parameter.count + 15) / 16
-                    let start = min(parameter.count, vectors * part / threads * 16)
-                    let end = min(parameter.count, vectors * (part + 1) / threads * 16)
+                    let start = min(parameter.count, vectors * part / parts * 16)
+                    let end = min(parameter.count, vectors * (part + 1) / parts * 16)
                     guard start < end else { continue }
                     AdamW.update(parameter: parameter.valuePointer + start, gradient: parameter.gradientPointer + start,
-                                 firstMoment: firstMoments[index].pointer + start,
-                                 secondMoment: secondMoments[index].pointer + start,
-                                 count: end - start, decayFactor: decays[index] ? decayFactor : 1, scalars: scalars)
+                                 firstMoment: optimizer.firstMoments[index].pointer + start,
+                                 secondMoment: optimizer.secondMoments[index].pointer + start,
+                                 count: end - start, decayFactor: optimizer.decays[index] ? decayFactor : 1,
+                                 scalars: scalars)
                 }
             }
         }

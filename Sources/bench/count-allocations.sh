@@ -9,10 +9,9 @@
 # posix_memalign (BufferPool, ScratchBuffers); Swift objects, arrays and closure contexts from
 # malloc.
 #
-# On one thread (the default) a step allocates nothing: the trainer replays its recorded step.
-# With --threads 2, each parallel-for hands its closure to the worker threads through
-# `withoutActuallyEscaping`, whose checking wrapper is one small malloc per call (about 120 per
-# step of the default config); see Threads.swift.
+# A step allocates nothing, on one thread or more: the trainer replays its recorded step, and
+# the threaded kernels lend the workers `ParallelLoop` values rather than closures (a closure
+# handed to another thread costs one small malloc per call; see Threads.swift).
 #
 # Usage: Sources/bench/count-allocations.sh [SHORT LONG] [--threads N]    (default 20 60, 1 thread)
 

@@ -46,6 +46,38 @@ func rangesVisited(_ n: Int) -> [Range<Int>] {
         }
     }
 
+    /// A loop body as a value: it counts visits and logs the chunks it was given.
+    struct VisitCounter: ParallelLoop {
+        let visits: UnsafeMutablePointer<Int>
+        let log: RangeLog
+        func run(_ range: Range<Int>) {
+            for i in range { visits[i] += 1 }                           // disjoint ranges: no race
+            log.ranges.withLock { $0.append(range) }
+        }
+    }
+
+    final class RangeLog: Sendable {
+        let ranges = Mutex<[Range<Int>]>([])
+        var sorted: [Range<Int>] { ranges.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound } }
+    }
+
+    @Test func aLoopValueGetsTheSameChunksAsAClosure() {
+        // The allocation-free form that the kernels use: the workers read the value in place.
+        for count in [1, 2, 3] {
+            withThreadCount(count) {
+                for n in [0, 1, 2, 3, 7, 100, 1001] {
+                    var visits = [Int](repeating: 0, count: n)
+                    let log = RangeLog()
+                    visits.withUnsafeMutableBufferPointer { visits in
+                        Threads.parallelFor(n, VisitCounter(visits: visits.baseAddress!, log: log))
+                    }
+                    #expect(visits.allSatisfy { $0 == 1 }, "count \(count), n \(n)")
+                    #expect(log.sorted == rangesVisited(n), "count \(count), n \(n)")
+                }
+            }
+        }
+    }
+
     @Test func countIsClamped() {
         // Checked on the pure function: the count itself is process-wide, and suites of other
         // targets that run in parallel (training runs) set it too.

@@ -205,8 +205,8 @@ public final class Tape {
     /// output buffer as when it was recorded; every Variable of the recording then holds this
     /// pass's values, and `backward` can follow as usual. The gradients of the previous
     /// backward pass are released first (parameters' gradients are untouched, as ever).
-    /// Requires `isReplayable`. Nothing is allocated on one thread (with more, each parallel
-    /// loop boxes its closure once: see `WorkerPool.run`). The profiler, if set, is not consulted.
+    /// Requires `isReplayable`. Nothing is allocated, on any thread count (the ops' threaded
+    /// loops are `ParallelLoop` values). The profiler, if set, is not consulted.
     public func replay() {
         precondition(isReplayable, "Tape.replay: the tape holds no recording, or an op without a forward closure")
         releaseGradients()

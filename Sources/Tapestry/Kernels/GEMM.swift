@@ -74,15 +74,28 @@ public enum GEMM {
         let rowPanels = (m + panelRows - 1) / panelRows
         let columnPanels = (n + panelWidth - 1) / panelWidth
         if splitsByColumns(m: m, n: n, columnPanels: columnPanels, threads: threads) {
-            Threads.parallelFor(columnPanels) { panels in
-                operands.multiply(rows: 0..<m,
-                                  columns: panels.lowerBound * panelWidth ..< min(panels.upperBound * panelWidth, n))
-            }
+            Threads.parallelFor(columnPanels, ColumnPanels(operands: operands))
         } else {
-            Threads.parallelFor(rowPanels) { panels in
-                operands.multiply(rows: panels.lowerBound * panelRows ..< min(panels.upperBound * panelRows, m),
-                                  columns: 0..<n)
-            }
+            Threads.parallelFor(rowPanels, RowPanels(operands: operands))
+        }
+    }
+
+    /// One thread's part of C when threads split it by whole column panels.
+    struct ColumnPanels: ParallelLoop {
+        let operands: Operands
+        func run(_ panels: Range<Int>) {
+            let width = operands.fullWidth
+            operands.multiply(rows: 0..<operands.m,
+                              columns: panels.lowerBound * width ..< min(panels.upperBound * width, operands.n))
+        }
+    }
+
+    /// One thread's part of C when threads split it by whole row panels.
+    struct RowPanels: ParallelLoop {
+        let operands: Operands
+        func run(_ panels: Range<Int>) {
+            operands.multiply(rows: panels.lowerBound * panelRows ..< min(panels.upperBound * panelRows, operands.m),
+                              columns: 0..<operands.n)
         }
     }
 

@@ -21,10 +21,14 @@ public enum Kernels {
     public static func addRowVector(_ v: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>,
                                     rows: Int, columns: Int) {
         // Rows split over the threads like GEMM's, so each core adds to the rows it just wrote.
-        RowMath.forEachRowRange(rows: rows, columns: columns) { part in
-            for r in part {
-                add(v, into: y + r * columns, count: columns)
-            }
+        RowMath.forEachRowRange(rows: rows, columns: columns, RowVectorAdd(v: v, y: y, columns: columns))
+    }
+
+    /// `addRowVector` on a range of rows.
+    struct RowVectorAdd: ParallelLoop {
+        let v: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, columns: Int
+        func run(_ rows: Range<Int>) {
+            for r in rows { add(v, into: y + r * columns, count: columns) }
         }
     }
 
@@ -38,8 +42,15 @@ public enum Kernels {
         guard groups > 1, rows * columns >= 1 << 15, Threads.count > 1 else {
             return addColumnSums(of: x, rows: rows, columns: columns, rowStride: columns, into: out)
         }
-        Threads.parallelFor(groups) { part in
-            let first = part.lowerBound * 64, end = min(columns, part.upperBound * 64)
+        Threads.parallelFor(groups, ColumnGroupSums(x: x, rows: rows, columns: columns, out: out))
+    }
+
+    /// `addColumnSums` of whole groups of 64 columns (the last group may be shorter).
+    struct ColumnGroupSums: ParallelLoop {
+        let x: UnsafePointer<Float>, rows: Int, columns: Int
+        let out: UnsafeMutablePointer<Float>
+        func run(_ groups: Range<Int>) {
+            let first = groups.lowerBound * 64, end = min(columns, groups.upperBound * 64)
             addColumnSums(of: x + first, rows: rows, columns: end - first, rowStride: columns, into: out + first)
         }
     }

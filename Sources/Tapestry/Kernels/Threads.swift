@@ -8,6 +8,12 @@
 // burns no CPU. Every spin is bounded: two vCPUs may share one physical core, and a thread
 // that spins forever steals the time slice its partner needs.
 //
+// A loop body is a value (`ParallelLoop`): the pointers and sizes it works on, and `run(range)`.
+// The caller lends it to the workers by address, from its own stack, so a threaded training
+// step allocates nothing. (A closure would have to escape to reach another thread, and Swift
+// boxes a non-escaping closure on the heap to let it: one malloc per loop, ~115 per step.) A
+// closure form remains for code where that does not matter (tests, one-off passes).
+//
 // What it is not: a task scheduler. One parallelFor runs at a time. A second caller (another
 // thread, or a nested call from inside a chunk) runs the same chunks one after another on its
 // own thread. Since the split depends only on `n` and `count`, who runs a chunk never changes
@@ -24,7 +30,7 @@ import Darwin
 #endif
 
 /// A value handed to another thread without the compiler's `Sendable` check: the one
-/// `@unchecked Sendable` wrapper of the kernels (raw buffer pointers and the parallel-for body).
+/// `@unchecked Sendable` wrapper of the kernels (the published job: a pointer to the caller's loop).
 ///
 /// Why it is safe here: `Threads.parallelFor` does not return before every worker has finished
 /// with its chunk, so nothing outlives the call that lent it; and the chunks are disjoint ranges
@@ -35,6 +41,24 @@ public struct UnsafeSendable<Value>: @unchecked Sendable {
     public let value: Value
     /// Wraps `value`.
     public init(_ value: Value) { self.value = value }
+}
+
+/// The body of a parallel loop as a value: the pointers and sizes it works on (its stored
+/// properties), and what it does for one contiguous range of the loop's indices.
+///
+/// Example: `Threads.parallelFor(rows, SoftmaxRows(x: x, y: y, columns: 65))` runs
+/// `SoftmaxRows.run` on chunks of `0..<rows`, one per thread.
+public protocol ParallelLoop {
+    /// Does the work of the indices in `range`, writing only memory that belongs to them.
+    func run(_ range: Range<Int>)
+}
+
+extension ParallelLoop {
+    /// Runs the loop stored at `pointer` on `range`: how a worker calls a loop that it knows
+    /// only by address and type.
+    static func run(at pointer: UnsafeRawPointer, _ range: Range<Int>) {
+        pointer.assumingMemoryBound(to: Self.self).pointee.run(range)
+    }
 }
 
 /// How many threads the kernels use, and a parallel-for over contiguous index ranges.
@@ -69,11 +93,12 @@ public enum Threads {
     }
 
     /// Splits `0..<n` into `min(count, n)` contiguous chunks (see `chunk(_:of:chunks:)`), runs
-    /// `body` once per chunk, and returns when all are done. The calling thread runs chunks
+    /// `loop.run` once per chunk, and returns when all are done. The calling thread runs chunks
     /// too; which thread runs which chunk varies, the chunks themselves never do.
     ///
-    /// `body` must write only memory that belongs to its own range.
-    public static func parallelFor(_ n: Int, _ body: (Range<Int>) -> Void) {
+    /// `loop.run` must write only memory that belongs to its own range. Nothing is allocated:
+    /// the workers read `loop` where it lies, in the caller's frame.
+    public static func parallelFor<Loop: ParallelLoop>(_ n: Int, _ loop: Loop) {
         guard n > 0 else { return }
         let (chunks, pool) = state.withLock { state -> (Int, WorkerPool?) in
             let chunks = min(state.count, n)
@@ -84,15 +109,31 @@ public enum Threads {
         }
         guard let pool else {
             // One thread, or the pool is busy (nested or concurrent call): same chunks, in order.
-            for index in 0..<chunks { body(chunk(index, of: n, chunks: chunks)) }
+            for index in 0..<chunks { loop.run(chunk(index, of: n, chunks: chunks)) }
             return
         }
-        pool.run(n: n, chunks: chunks, body)
+        pool.run(n: n, chunks: chunks, loop)
         let retired = state.withLock { state -> Bool in
             state.poolInUse = false
             return state.pool !== pool              // setCount replaced it while we ran
         }
         if retired { pool.stop() }
+    }
+
+    /// `parallelFor` with the body as a closure: the same chunks and guarantees, for code where
+    /// one small heap allocation per call (with more than one thread) does not matter.
+    public static func parallelFor(_ n: Int, _ body: (Range<Int>) -> Void) {
+        guard n > 1, count > 1 else {
+            if n > 0 { body(0..<n) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in parallelFor(n, ClosureLoop(body: body)) }
+    }
+
+    /// A closure as a `ParallelLoop`.
+    struct ClosureLoop: ParallelLoop {
+        let body: (Range<Int>) -> Void
+        func run(_ range: Range<Int>) { body(range) }
     }
 
     struct State {
@@ -119,8 +160,10 @@ let spinLimitNanoseconds: UInt64 = 1_000_000
 /// slice for it. Chunk boundaries depend only on (n, chunks), so who runs which chunk never
 /// changes a result.
 final class WorkerPool: Sendable {
+    /// A published loop: where it lies (in the caller's frame), its type, and its split.
     struct Job {
-        let body: (Range<Int>) -> Void
+        let loop: UnsafeRawPointer
+        let type: any ParallelLoop.Type
         let n: Int
         let chunks: Int
     }
@@ -160,17 +203,15 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// Runs `body` on the `chunks` chunks of `0..<n`, here and on up to `chunks - 1` workers.
-    ///
-    /// The one heap allocation of a threaded training step happens here: `withoutActuallyEscaping`
-    /// wraps the caller's non-escaping closure in a small checked box so that other threads may
-    /// call it (measured: one malloc per call even when the closure is only called). Safe Swift
-    /// has no other way to lend a non-escaping closure to another thread.
-    func run(n: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
-        withoutActuallyEscaping(body) { body in
+    /// Runs `loop` on the `chunks` chunks of `0..<n`, here and on up to `chunks - 1` workers.
+    /// The workers read `loop` through a pointer into this frame, which is valid until `run`
+    /// returns, and `run` returns only when every chunk is done.
+    func run<Loop: ParallelLoop>(n: Int, chunks: Int, _ loop: Loop) {
+        withUnsafePointer(to: loop) { loop in
             // Order matters: pending first, then the job, then the signal that workers watch.
             pending.store(chunks, ordering: .sequentiallyConsistent)
-            slot.withLock { $0 = Slot(job: UnsafeSendable(Job(body: body, n: n, chunks: chunks))) }
+            let job = Job(loop: UnsafeRawPointer(loop), type: Loop.self, n: n, chunks: chunks)
+            slot.withLock { $0 = Slot(job: UnsafeSendable(job)) }
             generation.add(1, ordering: .sequentiallyConsistent)
             for worker in workers.prefix(chunks - 1) { wakeIfSleeping(worker) }
 
@@ -182,8 +223,7 @@ final class WorkerPool: Sendable {
                 spins &+= 1
                 if spins & 63 == 0, nanosecondsNow() &- start > spinLimitNanoseconds { sched_yield() }
             }
-            // Drop the slot's reference to `body` before withoutActuallyEscaping checks for it.
-            slot.withLock { $0.job = nil }
+            slot.withLock { $0.job = nil }          // the pointer into this frame dies here
         }
     }
 
@@ -218,13 +258,13 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// Runs one claimed chunk; false if there was none. Not inlined, so that this thread's
-    /// copy of the job (and of the caller's closure) is released before `pending` drops:
-    /// `run` may return as soon as it reaches zero.
+    /// Runs one claimed chunk; false if there was none. Not inlined, so that this thread is
+    /// done with the caller's loop value before `pending` drops: `run` may return as soon as it
+    /// reaches zero.
     @inline(never)
     private func runOneClaimedChunk() -> Bool {
         guard let (job, chunk) = slot.withLock({ $0.claim() }) else { return false }
-        job.body(Threads.chunk(chunk, of: job.n, chunks: job.chunks))
+        job.type.run(at: job.loop, Threads.chunk(chunk, of: job.n, chunks: job.chunks))
         return true
     }
 

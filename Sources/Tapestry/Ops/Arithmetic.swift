@@ -220,17 +220,39 @@ fileprivate enum SameShape {
     /// Below this many elements one thread does it all (a fork would cost more).
     static let parallelCount = 1 << 15
 
-    /// Calls `body(start, end)` on contiguous parts of 0..<count (multiples of 16 but the last),
-    /// one per thread when `count` is large.
-    static func forEachPart(_ count: Int, _ body: (_ start: Int, _ end: Int) -> Void) {
-        guard count >= parallelCount, Threads.count > 1 else { return body(0, count) }
+    /// Runs `part` on contiguous ranges of the 16-lane vectors of 0..<count, one range per
+    /// thread when `count` is large.
+    static func forEachPart<Part: ParallelLoop>(_ count: Int, _ part: Part) {
         let vectors = (count + 15) / 16
-        Threads.parallelFor(vectors) { range in body(range.lowerBound * 16, min(count, range.upperBound * 16)) }
+        guard count >= parallelCount, Threads.count > 1 else { return part.run(0..<vectors) }
+        Threads.parallelFor(vectors, part)
+    }
+
+    /// The elements start..<end of a range of vectors (the last one may be partial).
+    @inline(__always)
+    static func elements(_ vectors: Range<Int>, count: Int) -> (start: Int, end: Int) {
+        (vectors.lowerBound * 16, min(count, vectors.upperBound * 16))
     }
 
     /// y = a + b.
     static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        forEachPart(count) { start, end in
+        forEachPart(count, Add(a: a, b: b, y: y, count: count))
+    }
+
+    /// g += dy.
+    static func accumulate(_ dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int) {
+        forEachPart(count, Accumulate(dy: dy, g: g, count: count))
+    }
+
+    /// g = dy.
+    static func copy(_ dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int) {
+        forEachPart(count, Copy(dy: dy, g: g, count: count))
+    }
+
+    struct Add: ParallelLoop {
+        let a: UnsafePointer<Float>, b: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int
+        func run(_ vectors: Range<Int>) {
+            let (start, end) = elements(vectors, count: count)
             let whole = start + (end - start) / 16 * 16
             for i in stride(from: start, to: whole, by: 16) {
                 let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
@@ -241,9 +263,10 @@ fileprivate enum SameShape {
         }
     }
 
-    /// g += dy.
-    static func accumulate(_ dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int) {
-        forEachPart(count) { start, end in
+    struct Accumulate: ParallelLoop {
+        let dy: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>, count: Int
+        func run(_ vectors: Range<Int>) {
+            let (start, end) = elements(vectors, count: count)
             let whole = start + (end - start) / 16 * 16
             for i in stride(from: start, to: whole, by: 16) {
                 let sum = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
@@ -254,8 +277,11 @@ fileprivate enum SameShape {
         }
     }
 
-    /// g = dy.
-    static func copy(_ dy: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int) {
-        forEachPart(count) { start, end in (g + start).update(from: dy + start, count: end - start) }
+    struct Copy: ParallelLoop {
+        let dy: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>, count: Int
+        func run(_ vectors: Range<Int>) {
+            let (start, end) = elements(vectors, count: count)
+            (g + start).update(from: dy + start, count: end - start)
+        }
     }
 }

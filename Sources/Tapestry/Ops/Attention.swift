@@ -117,38 +117,8 @@ extension Variable {
         func forward() {
             // query.tape, not `tape`: a Variable holds its tape unowned, so this closure does not
             // keep the tape that stores it alive.
-            g.forEachHead(tape: query.tape, workspace: forwardWorkspace) { b, h, ws in
-                let kTransposed = ws[0], values = ws[1], scores = ws[2]
-                g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
-                g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: values)
-                for i in stride(from: 0, to: g.queryLength, by: block) {       // queries i..<i+rows together
-                    let rows = min(block, g.queryLength - i)
-                    let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
-                    // sᵢ = qᵢ · Kᵀ / √hs, for every key the block's last query sees (lanes past a
-                    // row's own `visible` are masked next)
-                    HeadKernel.rowsTimesMatrix(rows: rows, qp + g.inputRow(b, i, h, length: g.queryLength), rowStride: g.inputStride,
-                                               count: g.headSize, kTransposed, stride: g.keyStride, columns: blockPadded,
-                                               scale: g.scale, into: scores, outStride: g.keyStride, accumulate: false)
-                    for r in 0..<rows {
-                        let query = i + r, s = scores + r * g.keyStride
-                        let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
-                        if let alibiSlopes {                                                    // sᵢⱼ −= m_h·|posᵢ − j|
-                            HeadKernel.addLinearBias(s, count: visible, slope: alibiSlopes[h],
-                                                     queryPosition: g.keyLength - g.queryLength + query)
-                        }
-                        HeadKernel.softmax(s, visible: visible, padded: padded)                // wᵢ = softmax(sᵢ)
-                        (s + padded).update(repeating: 0, count: blockPadded - padded)         // exact zeros for W·V
-                        let w = wp + g.weightsRow(b, h, query)
-                        w.update(from: s, count: visible)
-                        (w + visible).update(repeating: 0, count: g.keyLength - visible)        // masked: exactly 0
-                    }
-                    // oᵢ = Σⱼ wᵢⱼ vⱼ
-                    HeadKernel.rowsTimesMatrix(rows: rows, scores, rowStride: g.keyStride, count: blockVisible,
-                                               values, stride: g.headStride, columns: g.headSize, scale: 1,
-                                               into: yp + g.row(b, i, h, length: g.queryLength), outStride: g.channels,
-                                               accumulate: false)
-                }
-            }
+            g.forEachHead(tape: query.tape, workspace: forwardWorkspace,
+                          AttentionForwardHead(g: g, qp: qp, kp: kp, vp: vp, yp: yp, wp: wp, alibiSlopes: alibiSlopes))
         }
         forward()
 
@@ -160,66 +130,9 @@ extension Variable {
         let result = tape.record("scaledDotProductAttention", inputs: inputs, output: output, forward: forward) { dOut in
             let tape = query.tape                              // (unowned: the closure must not own its tape)
             let (dq, dk, dv, addQ, addK, addV) = inputGradients(tape, inputs: inputs, query, key, value, offsets)
-            let wp = weights.pointer
-            g.forEachHead(tape: tape, workspace: backwardWorkspace) { b, h, ws in
-                let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
-                let probabilities = ws[4], dWeights = ws[5], dScores = ws[6]
-                g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)
-                g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: keys)
-                g.gather(qp, rowStride: g.inputStride, batch: b, head: h, rows: g.queryLength, into: queries)
-                g.gather(dOut, rowStride: g.channels, batch: b, head: h, rows: g.queryLength, into: dOutRows)
-                for i in stride(from: 0, to: g.queryLength, by: block) where dq != nil || dk != nil {
-                    let rows = min(block, g.queryLength - i)
-                    let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
-                    // dwᵢ = doᵢ · Vᵀ
-                    HeadKernel.rowsTimesMatrix(rows: rows, dOutRows + i * g.headStride, rowStride: g.headStride,
-                                               count: g.headSize, vTransposed, stride: g.keyStride, columns: blockPadded,
-                                               scale: 1, into: dWeights, outStride: g.keyStride, accumulate: false)
-                    for r in 0..<rows {
-                        let query = i + r, ds = dScores + query * g.keyStride
-                        let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
-                        probabilities.update(from: wp + g.weightsRow(b, h, query), count: visible)   // wᵢ, zero-padded
-                        (probabilities + visible).update(repeating: 0, count: padded - visible)
-                        // dsᵢ = wᵢ ⊙ (dwᵢ − Σⱼ dwᵢⱼ wᵢⱼ) / √hs  (the 1/√hs of dq and dk, applied once;
-                        // masked lanes have wᵢⱼ = 0, so their dsᵢⱼ = 0)
-                        RowMath.softmaxBackward(probabilities: probabilities, outputGradient: dWeights + r * g.keyStride,
-                                                into: ds, count: padded, scale: g.scale, accumulate: false)
-                        (ds + padded).update(repeating: 0, count: g.keyStride - padded)     // masked: exact zeros
-                    }
-                    // dqᵢ += dsᵢ · K
-                    if let dq {
-                        HeadKernel.rowsTimesMatrix(rows: rows, dScores + i * g.keyStride, rowStride: g.keyStride,
-                                                   count: blockVisible, keys, stride: g.headStride, columns: g.headSize,
-                                                   scale: 1, into: dq + g.inputRow(b, i, h, length: g.queryLength),
-                                                   outStride: g.inputStride, accumulate: addQ)
-                    }
-                }
-                for j in stride(from: 0, to: g.keyLength, by: block) {
-                    let rows = min(block, g.keyLength - j)
-                    // Queries first..<Tq see key j (the block's later keys are seen by a subset of
-                    // them; the pairs that are masked hold exact zeros in dS and W). Row j of dSᵀ
-                    // is column j of dS: read down the column (step Tk), no transposed copy.
-                    let first = g.firstQuery(seeing: j), seeing = g.queryLength - first
-                    // dkⱼ += Σᵢ dsᵢⱼ qᵢ        (row j of dSᵀ · Q)
-                    if let dk {
-                        HeadKernel.rowsTimesMatrix(rows: rows, dScores + first * g.keyStride + j, rowStride: 1,
-                                                   step: g.keyStride, count: seeing,
-                                                   queries + first * g.headStride, stride: g.headStride,
-                                                   columns: g.headSize, scale: 1,
-                                                   into: dk + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
-                                                   accumulate: addK)
-                    }
-                    // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO, W read down its column j)
-                    if let dv {
-                        HeadKernel.rowsTimesMatrix(rows: rows, wp + g.weightsRow(b, h, first) + j, rowStride: 1,
-                                                   step: g.keyLength, count: seeing,
-                                                   dOutRows + first * g.headStride, stride: g.headStride,
-                                                   columns: g.headSize, scale: 1,
-                                                   into: dv + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
-                                                   accumulate: addV)
-                    }
-                }
-            }
+            g.forEachHead(tape: tape, workspace: backwardWorkspace,
+                          AttentionBackwardHead(g: g, qp: qp, kp: kp, vp: vp, wp: weights.pointer, dOut: dOut,
+                                                dq: dq, dk: dk, dv: dv, addQ: addQ, addK: addK, addV: addV))
         }
         return (result, weights)
     }
@@ -246,5 +159,118 @@ extension Variable {
         let q = tape.gradientForWriting(query), k = tape.gradientForWriting(key), v = tape.gradientForWriting(value)
         return (q.map { $0.pointer + offsets.query }, k.map { $0.pointer + offsets.key }, v.map { $0.pointer + offsets.value },
                 q?.accumulate ?? true, k?.accumulate ?? true, v?.accumulate ?? true)
+    }
+}
+
+/// The forward of one (batch, head) pair: S = Q·Kᵀ/√hs, masked; W = softmax(S); O = W·V.
+struct AttentionForwardHead: HeadLoop {
+    let g: AttentionGeometry
+    let qp: UnsafePointer<Float>, kp: UnsafePointer<Float>, vp: UnsafePointer<Float>    // rows g.inputStride apart
+    let yp: UnsafeMutablePointer<Float>, wp: UnsafeMutablePointer<Float>                 // out [B, Tq, C], W [B, nh, Tq, Tk]
+    let alibiSlopes: [Float]?
+
+    func run(batch b: Int, head h: Int, workspace ws: Workspace) {
+        let block = HeadKernel.blockRows
+        let kTransposed = ws[0], values = ws[1], scores = ws[2]
+        g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
+        g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: values)
+        for i in stride(from: 0, to: g.queryLength, by: block) {       // queries i..<i+rows together
+            let rows = min(block, g.queryLength - i)
+            let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
+            // sᵢ = qᵢ · Kᵀ / √hs, for every key the block's last query sees (lanes past a
+            // row's own `visible` are masked next)
+            HeadKernel.rowsTimesMatrix(rows: rows, qp + g.inputRow(b, i, h, length: g.queryLength), rowStride: g.inputStride,
+                                       count: g.headSize, kTransposed, stride: g.keyStride, columns: blockPadded,
+                                       scale: g.scale, into: scores, outStride: g.keyStride, accumulate: false)
+            for r in 0..<rows {
+                let query = i + r, s = scores + r * g.keyStride
+                let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
+                if let alibiSlopes {                                                    // sᵢⱼ −= m_h·|posᵢ − j|
+                    HeadKernel.addLinearBias(s, count: visible, slope: alibiSlopes[h],
+                                             queryPosition: g.keyLength - g.queryLength + query)
+                }
+                HeadKernel.softmax(s, visible: visible, padded: padded)                // wᵢ = softmax(sᵢ)
+                (s + padded).update(repeating: 0, count: blockPadded - padded)         // exact zeros for W·V
+                let w = wp + g.weightsRow(b, h, query)
+                w.update(from: s, count: visible)
+                (w + visible).update(repeating: 0, count: g.keyLength - visible)        // masked: exactly 0
+            }
+            // oᵢ = Σⱼ wᵢⱼ vⱼ
+            HeadKernel.rowsTimesMatrix(rows: rows, scores, rowStride: g.keyStride, count: blockVisible,
+                                       values, stride: g.headStride, columns: g.headSize, scale: 1,
+                                       into: yp + g.row(b, i, h, length: g.queryLength), outStride: g.channels,
+                                       accumulate: false)
+        }
+    }
+}
+
+/// The backward of one (batch, head) pair: dV += Wᵀ·dO, dS = softmax backward of dO·Vᵀ,
+/// dQ += dS·K/√hs, dK += dSᵀ·Q/√hs (the 1/√hs folded into dS).
+struct AttentionBackwardHead: HeadLoop {
+    let g: AttentionGeometry
+    let qp: UnsafePointer<Float>, kp: UnsafePointer<Float>, vp: UnsafePointer<Float>
+    let wp: UnsafePointer<Float>, dOut: UnsafePointer<Float>                             // W [B, nh, Tq, Tk], dO [B, Tq, C]
+    let dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?, dv: UnsafeMutablePointer<Float>?
+    let addQ: Bool, addK: Bool, addV: Bool                                               // add to, or overwrite
+
+    func run(batch b: Int, head h: Int, workspace ws: Workspace) {
+        let block = HeadKernel.blockRows
+        let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
+        let probabilities = ws[4], dWeights = ws[5], dScores = ws[6]
+        g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)
+        g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: keys)
+        g.gather(qp, rowStride: g.inputStride, batch: b, head: h, rows: g.queryLength, into: queries)
+        g.gather(dOut, rowStride: g.channels, batch: b, head: h, rows: g.queryLength, into: dOutRows)
+        for i in stride(from: 0, to: g.queryLength, by: block) where dq != nil || dk != nil {
+            let rows = min(block, g.queryLength - i)
+            let blockVisible = g.visibleKeys(query: i + rows - 1), blockPadded = AttentionGeometry.padded(blockVisible)
+            // dwᵢ = doᵢ · Vᵀ
+            HeadKernel.rowsTimesMatrix(rows: rows, dOutRows + i * g.headStride, rowStride: g.headStride,
+                                       count: g.headSize, vTransposed, stride: g.keyStride, columns: blockPadded,
+                                       scale: 1, into: dWeights, outStride: g.keyStride, accumulate: false)
+            for r in 0..<rows {
+                let query = i + r, ds = dScores + query * g.keyStride
+                let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
+                probabilities.update(from: wp + g.weightsRow(b, h, query), count: visible)   // wᵢ, zero-padded
+                (probabilities + visible).update(repeating: 0, count: padded - visible)
+                // dsᵢ = wᵢ ⊙ (dwᵢ − Σⱼ dwᵢⱼ wᵢⱼ) / √hs  (the 1/√hs of dq and dk, applied once;
+                // masked lanes have wᵢⱼ = 0, so their dsᵢⱼ = 0)
+                RowMath.softmaxBackward(probabilities: probabilities, outputGradient: dWeights + r * g.keyStride,
+                                        into: ds, count: padded, scale: g.scale, accumulate: false)
+                (ds + padded).update(repeating: 0, count: g.keyStride - padded)     // masked: exact zeros
+            }
+            // dqᵢ += dsᵢ · K
+            if let dq {
+                HeadKernel.rowsTimesMatrix(rows: rows, dScores + i * g.keyStride, rowStride: g.keyStride,
+                                           count: blockVisible, keys, stride: g.headStride, columns: g.headSize,
+                                           scale: 1, into: dq + g.inputRow(b, i, h, length: g.queryLength),
+                                           outStride: g.inputStride, accumulate: addQ)
+            }
+        }
+        for j in stride(from: 0, to: g.keyLength, by: block) {
+            let rows = min(block, g.keyLength - j)
+            // Queries first..<Tq see key j (the block's later keys are seen by a subset of
+            // them; the pairs that are masked hold exact zeros in dS and W). Row j of dSᵀ
+            // is column j of dS: read down the column (step Tk), no transposed copy.
+            let first = g.firstQuery(seeing: j), seeing = g.queryLength - first
+            // dkⱼ += Σᵢ dsᵢⱼ qᵢ        (row j of dSᵀ · Q)
+            if let dk {
+                HeadKernel.rowsTimesMatrix(rows: rows, dScores + first * g.keyStride + j, rowStride: 1,
+                                           step: g.keyStride, count: seeing,
+                                           queries + first * g.headStride, stride: g.headStride,
+                                           columns: g.headSize, scale: 1,
+                                           into: dk + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
+                                           accumulate: addK)
+            }
+            // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO, W read down its column j)
+            if let dv {
+                HeadKernel.rowsTimesMatrix(rows: rows, wp + g.weightsRow(b, h, first) + j, rowStride: 1,
+                                           step: g.keyLength, count: seeing,
+                                           dOutRows + first * g.headStride, stride: g.headStride,
+                                           columns: g.headSize, scale: 1,
+                                           into: dv + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
+                                           accumulate: addV)
+            }
+        }
     }
 }

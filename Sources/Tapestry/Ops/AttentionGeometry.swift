@@ -98,26 +98,41 @@ struct AttentionGeometry {
         }
     }
 
-    /// Runs `body(b, h, workspace)` for every (batch, head) pair, split over the threads. Each
+    /// Runs `body.run(b, h, workspace)` for every (batch, head) pair, split over the threads. Each
     /// worker gets one zeroed workspace laid out as `layout`, and reuses it for all of its heads
     /// (the pieces are the same for every head, so no head sees stale padding). The memory is
     /// the tape's workspace: taken from its pool and given back, so nothing is allocated.
-    func forEachHead(tape: Tape, workspace layout: WorkspaceLayout,
-                     _ body: (_ b: Int, _ h: Int, _ workspace: Workspace) -> Void) {
+    func forEachHead<Body: HeadLoop>(tape: Tape, workspace layout: WorkspaceLayout, _ body: Body) {
         let pairs = batch * heads
         let workers = max(1, min(Threads.count, pairs))
         tape.withWorkspace(count: workers * layout.total) { base in
             base.update(repeating: 0, count: workers * layout.total)
-            Threads.parallelFor(workers) { range in
-                for worker in range {
-                    let workspace = Workspace(base: base + worker * layout.total, layout: layout)
-                    for pair in (pairs * worker / workers)..<(pairs * (worker + 1) / workers) {
-                        body(pair / heads, pair % heads, workspace)
-                    }
+            Threads.parallelFor(workers, Workers(body: body, base: base, layout: layout, pairs: pairs,
+                                                 heads: heads, workers: workers))
+        }
+    }
+
+    /// `forEachHead`'s parallel loop: worker i takes the i-th contiguous share of the pairs.
+    struct Workers<Body: HeadLoop>: ParallelLoop {
+        let body: Body
+        let base: UnsafeMutablePointer<Float>, layout: WorkspaceLayout
+        let pairs: Int, heads: Int, workers: Int
+
+        func run(_ range: Range<Int>) {
+            for worker in range {
+                let workspace = Workspace(base: base + worker * layout.total, layout: layout)
+                for pair in (pairs * worker / workers)..<(pairs * (worker + 1) / workers) {
+                    body.run(batch: pair / heads, head: pair % heads, workspace: workspace)
                 }
             }
         }
     }
+}
+
+/// The work of one attention pass for one (batch, head) pair, as a value the threads share.
+protocol HeadLoop {
+    /// Computes pair (b, h), with `workspace` as scratch (the thread's own, zeroed once).
+    func run(batch b: Int, head h: Int, workspace: Workspace)
 }
 
 /// How one worker's attention workspace is cut into pieces: made once, when the op records.

@@ -50,13 +50,9 @@ extension Variable {
                                           op: "crossEntropy", file: file, line: line)
             }
             targets.values.withUnsafeBufferPointer { target in
-                RowMath.forEachRowRange(rows: rows, columns: classes) { range in
-                    for n in range {
-                        let row = xp + n * classes
-                        let (maximum, sum) = RowMath.softmax(row, into: pp + n * classes, count: classes)
-                        lp[n] = maximum + logf(sum) - row[target[n]]             // log Σ exp − x[t]
-                    }
-                }
+                RowMath.forEachRowRange(rows: rows, columns: classes,
+                                        CrossEntropyRows(x: xp, targets: target, probabilities: pp, losses: lp,
+                                                         classes: classes))
             }
             // The mean, summed in a fixed order (and in Double) whatever the thread count.
             var total = 0.0
@@ -71,13 +67,36 @@ extension Variable {
             let scale = dLoss[0] / Float(rows)
             let pp = probabilities.storage.pointer
             targets.values.withUnsafeBufferPointer { target in
-                RowMath.forEachRowRange(rows: rows, columns: classes) { range in
-                    for n in range {
-                        Kernels.axpy(scale, pp + n * classes, dx + n * classes, count: classes)
-                        dx[n * classes + target[n]] -= scale
-                    }
-                }
+                RowMath.forEachRowRange(rows: rows, columns: classes,
+                                        CrossEntropyBackwardRows(probabilities: pp, targets: target, scale: scale,
+                                                                 dx: dx, classes: classes))
             }
+        }
+    }
+}
+
+/// Forward, row by row: p = softmax(x) (kept for backward) and the row's loss log Σ exp − x[t].
+struct CrossEntropyRows: ParallelLoop {
+    let x: UnsafePointer<Float>, targets: UnsafeBufferPointer<Int>
+    let probabilities: UnsafeMutablePointer<Float>, losses: UnsafeMutablePointer<Float>
+    let classes: Int
+    func run(_ rows: Range<Int>) {
+        for n in rows {
+            let row = x + n * classes
+            let (maximum, sum) = RowMath.softmax(row, into: probabilities + n * classes, count: classes)
+            losses[n] = maximum + logf(sum) - row[targets[n]]
+        }
+    }
+}
+
+/// Backward, row by row: dx += scale · (p − onehot(t)).
+struct CrossEntropyBackwardRows: ParallelLoop {
+    let probabilities: UnsafePointer<Float>, targets: UnsafeBufferPointer<Int>, scale: Float
+    let dx: UnsafeMutablePointer<Float>, classes: Int
+    func run(_ rows: Range<Int>) {
+        for n in rows {
+            Kernels.axpy(scale, probabilities + n * classes, dx + n * classes, count: classes)
+            dx[n * classes + targets[n]] -= scale
         }
     }
 }

@@ -32,46 +32,70 @@ extension Variable {
         let count = x.value.count
         let y = tape.allocate(x.shape)
         let xp = x.value.pointer, yp = y.storage.pointer
-        // One loop per form, the switch outside it: with the switch inside, the compiler did not
-        // inline erf into the loop, and the forward ran at half the speed (measured).
         func forward() {
-            GELUKernel.forEachBlock(count) { start, end in
-                switch approximation {
-                case .exact:
-                    Lanes.forEachChunk(end - start) { j, lanes in
-                        Lanes.store(GELUKernel.exact(Lanes.load(xp + start + j, lanes)), yp + start + j, lanes)
-                    }
-                case .tanh:
-                    Lanes.forEachChunk(end - start) { j, lanes in
-                        Lanes.store(GELUKernel.tanhForm(Lanes.load(xp + start + j, lanes)), yp + start + j, lanes)
-                    }
-                }
-            }
+            GELUKernel.forEachBlock(count, GELUBlocks(x: xp, y: yp, count: count, approximation: approximation))
         }
         forward()
 
         return tape.record("gelu", inputs: [x], output: y, forward: forward) { dy in
-            // dx += dy · gelu'(x), or dx = dy · gelu'(x) when this is dx's first contribution.
             guard let (dx, accumulate) = x.tape.gradientForWriting(x) else { return }
-            @inline(__always)
-            func write(_ slope: SIMD16<Float>, at i: Int, _ lanes: Int) {
-                let base = accumulate ? Lanes.load(dx + i, lanes) : SIMD16<Float>()
-                Lanes.store(base.addingProduct(Lanes.load(dy + i, lanes), slope), dx + i, lanes)
+            GELUKernel.forEachBlock(count, GELUBackwardBlocks(x: xp, y: yp, dy: dy, dx: dx, accumulate: accumulate,
+                                                              count: count, approximation: approximation))
+        }
+    }
+}
+
+/// y = gelu(x) on a range of blocks of `GELUKernel.elementsPerBlock` elements.
+struct GELUBlocks: ParallelLoop {
+    let x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int
+    let approximation: GELUApproximation
+
+    func run(_ blocks: Range<Int>) {
+        for block in blocks {
+            let (start, end) = GELUKernel.bounds(of: block, count: count)
+            // One loop per form, the switch outside it: with the switch inside, the compiler did
+            // not inline erf into the loop, and the forward ran at half the speed (measured).
+            switch approximation {
+            case .exact:
+                Lanes.forEachChunk(end - start) { j, lanes in
+                    Lanes.store(GELUKernel.exact(Lanes.load(x + start + j, lanes)), y + start + j, lanes)
+                }
+            case .tanh:
+                Lanes.forEachChunk(end - start) { j, lanes in
+                    Lanes.store(GELUKernel.tanhForm(Lanes.load(x + start + j, lanes)), y + start + j, lanes)
+                }
             }
-            GELUKernel.forEachBlock(count) { start, end in
-                switch approximation {
-                case .exact:
-                    Lanes.forEachChunk(end - start) { j, lanes in
-                        let i = start + j
-                        write(GELUKernel.exactDerivative(Lanes.load(xp + i, lanes), output: Lanes.load(yp + i, lanes)),
-                              at: i, lanes)
-                    }
-                case .tanh:
-                    Lanes.forEachChunk(end - start) { j, lanes in
-                        let i = start + j
-                        write(GELUKernel.tanhFormDerivative(Lanes.load(xp + i, lanes), output: Lanes.load(yp + i, lanes)),
-                              at: i, lanes)
-                    }
+        }
+    }
+}
+
+/// dx += dy · gelu'(x) (or dx = dy · gelu'(x), dx's first contribution) on a range of blocks.
+struct GELUBackwardBlocks: ParallelLoop {
+    let x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>
+    let dx: UnsafeMutablePointer<Float>, accumulate: Bool, count: Int
+    let approximation: GELUApproximation
+
+    @inline(__always)
+    func write(_ slope: SIMD16<Float>, at i: Int, _ lanes: Int) {
+        let base = accumulate ? Lanes.load(dx + i, lanes) : SIMD16<Float>()
+        Lanes.store(base.addingProduct(Lanes.load(dy + i, lanes), slope), dx + i, lanes)
+    }
+
+    func run(_ blocks: Range<Int>) {
+        for block in blocks {
+            let (start, end) = GELUKernel.bounds(of: block, count: count)
+            switch approximation {
+            case .exact:
+                Lanes.forEachChunk(end - start) { j, lanes in
+                    let i = start + j
+                    write(GELUKernel.exactDerivative(Lanes.load(x + i, lanes), output: Lanes.load(y + i, lanes)),
+                          at: i, lanes)
+                }
+            case .tanh:
+                Lanes.forEachChunk(end - start) { j, lanes in
+                    let i = start + j
+                    write(GELUKernel.tanhFormDerivative(Lanes.load(x + i, lanes), output: Lanes.load(y + i, lanes)),
+                          at: i, lanes)
                 }
             }
         }
@@ -86,15 +110,17 @@ enum GELUKernel {
     static let squareRootOfTwoOverPi: Float = 0.797_884_560_802_865_356
     static let cubicCoefficient: Float = 0.044715
 
-    /// Runs `body(start, end)` over blocks of the flat range 0..<count, in parallel when large.
+    /// Runs `loop` over the blocks of the flat range 0..<count, in parallel when large.
     @inline(__always)
-    static func forEachBlock(_ count: Int, _ body: (_ start: Int, _ end: Int) -> Void) {
+    static func forEachBlock<Blocks: ParallelLoop>(_ count: Int, _ loop: Blocks) {
         let blocks = (count + elementsPerBlock - 1) / elementsPerBlock
-        RowMath.forEachRowRange(rows: blocks, columns: elementsPerBlock) { range in
-            for block in range {
-                body(block * elementsPerBlock, min(count, (block + 1) * elementsPerBlock))
-            }
-        }
+        RowMath.forEachRowRange(rows: blocks, columns: elementsPerBlock, loop)
+    }
+
+    /// The elements start..<end of block `block` of 0..<count.
+    @inline(__always)
+    static func bounds(of block: Int, count: Int) -> (start: Int, end: Int) {
+        (block * elementsPerBlock, min(count, (block + 1) * elementsPerBlock))
     }
 
     /// u = √(2/π) (x + 0.044715 x³), the tanh form's argument.

@@ -47,30 +47,11 @@ extension Variable {
         let statistics = tape.allocate([rows, 2])                               // [N, (μ, rstd)]
         let xp = x.value.pointer, yp = y.storage.pointer, sp = statistics.storage.pointer
         let wp = weight.value.pointer, bp = bias.value.pointer
-        let count = Float(channels)
 
         func forward() {
-            RowMath.forEachRowRange(rows: rows, columns: channels) { range in
-                for r in range {
-                    let row = xp + r * channels, out = yp + r * channels
-                    let mean = Lanes.sum(row, count: channels) / count
-                    let centre = SIMD16<Float>(repeating: mean)
-                    var squares = SIMD16<Float>()
-                    Lanes.forEachChunk(channels) { j, lanes in
-                        let d = Lanes.keepingFirst(lanes, of: Lanes.load(row + j, lanes) - centre)
-                        squares.addProduct(d, d)
-                    }
-                    let rstd = 1 / sqrtf(Lanes.sum(squares) / count + epsilon)
-                    sp[2 * r] = mean
-                    sp[2 * r + 1] = rstd
-                    let scale = SIMD16<Float>(repeating: rstd)
-                    Lanes.forEachChunk(channels) { j, lanes in
-                        let normalized = (Lanes.load(row + j, lanes) - centre) * scale          // x̂
-                        let affine = Lanes.load(bp + j, lanes).addingProduct(normalized, Lanes.load(wp + j, lanes))
-                        Lanes.store(affine, out + j, lanes)                                   // x̂·w + b
-                    }
-                }
-            }
+            RowMath.forEachRowRange(rows: rows, columns: channels,
+                                    LayerNormRows(x: xp, weight: wp, bias: bp, epsilon: epsilon, y: yp,
+                                                  statistics: sp, channels: channels))
         }
         forward()
 
@@ -84,18 +65,9 @@ extension Variable {
             // tape's workspace, given back when this returns).
             x.tape.withWorkspace(count: needParameters ? blocks * 2 * channels : 0) { workspace in
                 let partialPointer = needParameters ? workspace : nil
-                RowMath.forEachRowRange(rows: blocks, columns: LayerNormBackward.rowsPerBlock * channels) { range in
-                    for block in range {
-                        let partial = partialPointer.map { $0 + block * 2 * channels }
-                        partial?.update(repeating: 0, count: 2 * channels)
-                        let first = block * LayerNormBackward.rowsPerBlock
-                        for r in first..<min(rows, first + LayerNormBackward.rowsPerBlock) {
-                            LayerNormBackward.row(x: xp + r * channels, dy: dy + r * channels, weight: wp,
-                                                  mean: sp[2 * r], rstd: sp[2 * r + 1], channels: channels,
-                                                  dx: dx.map { $0 + r * channels }, partial: partial)
-                        }
-                    }
-                }
+                RowMath.forEachRowRange(rows: blocks, columns: LayerNormBackward.rowsPerBlock * channels,
+                                        LayerNormBackward(x: xp, dy: dy, weight: wp, statistics: sp, rows: rows,
+                                                          channels: channels, dx: dx, partials: partialPointer))
                 guard let partialPointer else { return }
                 for block in 0..<blocks {                                       // fixed order
                     let partial = partialPointer + block * 2 * channels
@@ -107,10 +79,62 @@ extension Variable {
     }
 }
 
-/// The per-row backward of `layerNorm`.
-enum LayerNormBackward {
+/// The forward of `layerNorm` on a range of rows: μ and rstd of each row (kept in `statistics`),
+/// then y = x̂·weight + bias.
+struct LayerNormRows: ParallelLoop {
+    let x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float
+    let y: UnsafeMutablePointer<Float>, statistics: UnsafeMutablePointer<Float>   // [N, C], [N, (μ, rstd)]
+    let channels: Int
+
+    func run(_ rows: Range<Int>) {
+        let count = Float(channels)
+        for r in rows {
+            let row = x + r * channels, out = y + r * channels
+            let mean = Lanes.sum(row, count: channels) / count
+            let centre = SIMD16<Float>(repeating: mean)
+            var squares = SIMD16<Float>()
+            Lanes.forEachChunk(channels) { j, lanes in
+                let d = Lanes.keepingFirst(lanes, of: Lanes.load(row + j, lanes) - centre)
+                squares.addProduct(d, d)
+            }
+            let rstd = 1 / sqrtf(Lanes.sum(squares) / count + epsilon)
+            statistics[2 * r] = mean
+            statistics[2 * r + 1] = rstd
+            let scale = SIMD16<Float>(repeating: rstd)
+            Lanes.forEachChunk(channels) { j, lanes in
+                let normalized = (Lanes.load(row + j, lanes) - centre) * scale          // x̂
+                let affine = Lanes.load(bias + j, lanes).addingProduct(normalized, Lanes.load(weight + j, lanes))
+                Lanes.store(affine, out + j, lanes)                                   // x̂·w + b
+            }
+        }
+    }
+}
+
+/// The backward of `layerNorm` on a range of blocks of `rowsPerBlock` rows: dx row by row, and
+/// each block's partial dweight, dbias.
+struct LayerNormBackward: ParallelLoop {
     /// Rows summed into one partial dweight/dbias (fixed, so the sums never depend on threads).
     static let rowsPerBlock = 32
+
+    let x: UnsafePointer<Float>, dy: UnsafePointer<Float>, weight: UnsafePointer<Float>
+    let statistics: UnsafePointer<Float>                       // [N, (μ, rstd)]
+    let rows: Int, channels: Int
+    let dx: UnsafeMutablePointer<Float>?                       // nil: x needs no gradient
+    let partials: UnsafeMutablePointer<Float>?                 // [blocks, 2, C]; nil: no parameter gradients
+
+    func run(_ blocks: Range<Int>) {
+        let rowsPerBlock = Self.rowsPerBlock
+        for block in blocks {
+            let partial = partials.map { $0 + block * 2 * channels }
+            partial?.update(repeating: 0, count: 2 * channels)
+            let first = block * rowsPerBlock
+            for r in first..<min(rows, first + rowsPerBlock) {
+                Self.row(x: x + r * channels, dy: dy + r * channels, weight: weight,
+                         mean: statistics[2 * r], rstd: statistics[2 * r + 1], channels: channels,
+                         dx: dx.map { $0 + r * channels }, partial: partial)
+            }
+        }
+    }
 
     /// For one row: dx += rstd·(dŷ − mean(dŷ) − x̂·mean(dŷ⊙x̂)) with dŷ = dy⊙weight, and
     /// partial[0..<C] += dy⊙x̂, partial[C..<2C] += dy. Two passes over the row.

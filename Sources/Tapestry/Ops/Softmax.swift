@@ -32,23 +32,14 @@ extension Variable {
         let y = tape.allocate(x.shape)                                      // same shape as x
         let xp = x.value.pointer, yp = y.storage.pointer
         func forward() {
-            RowMath.forEachRowRange(rows: rows, columns: columns) { range in
-                for r in range { RowMath.softmax(xp + r * columns, into: yp + r * columns, count: columns) }
-            }
+            RowMath.forEachRowRange(rows: rows, columns: columns, SoftmaxRows(x: xp, y: yp, columns: columns))
         }
         forward()
 
         return tape.record("softmax", inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }
-            // dyᵢ/dxⱼ = yᵢ(δᵢⱼ − yⱼ), so dx = y ⊙ (dy − Σⱼ dyⱼ yⱼ), one row at a time.
-            let yp = y.pointer
-            RowMath.forEachRowRange(rows: rows, columns: columns) { range in
-                for r in range {
-                    let offset = r * columns
-                    RowMath.softmaxBackward(probabilities: yp + offset, outputGradient: dy + offset,
-                                            into: dx + offset, count: columns, scale: 1, accumulate: true)
-                }
-            }
+            RowMath.forEachRowRange(rows: rows, columns: columns,
+                                    SoftmaxBackwardRows(y: y.pointer, dy: dy, dx: dx, columns: columns))
         }
     }
 
@@ -63,33 +54,67 @@ extension Variable {
         let y = tape.allocate(x.shape)
         let xp = x.value.pointer, yp = y.storage.pointer
         func forward() {
-            RowMath.forEachRowRange(rows: rows, columns: columns) { range in
-                for r in range {
-                    let row = xp + r * columns, out = yp + r * columns
-                    let shift = SIMD16<Float>(repeating: RowMath.logSumExp(row, count: columns))
-                    RowMath.forEachChunk(columns) { j, lanes in
-                        RowMath.store(RowMath.load(row + j, lanes) - shift, out + j, lanes)
-                    }
-                }
-            }
+            RowMath.forEachRowRange(rows: rows, columns: columns, LogSoftmaxRows(x: xp, y: yp, columns: columns))
         }
         forward()
 
         return tape.record("logSoftmax", inputs: [x], output: y, forward: forward) { dy in
             guard let dx = x.tape.gradientPointer(x) else { return }
-            // dyᵢ/dxⱼ = δᵢⱼ − softmaxⱼ, so dx = dy − softmax · Σᵢ dyᵢ, with softmax = exp(y).
-            let yp = y.pointer
-            RowMath.forEachRowRange(rows: rows, columns: columns) { range in
-                for r in range {
-                    let offset = r * columns
-                    let gradientSum = SIMD16(repeating: RowMath.sum(dy + offset, count: columns))
-                    RowMath.forEachChunk(columns) { j, lanes in
-                        let p = VectorMath.exp(RowMath.load(yp + offset + j, lanes))
-                        let old = RowMath.load(dx + offset + j, lanes)
-                        let new = old + RowMath.load(dy + offset + j, lanes) - p * gradientSum
-                        RowMath.store(new, dx + offset + j, lanes)
-                    }
-                }
+            RowMath.forEachRowRange(rows: rows, columns: columns,
+                                    LogSoftmaxBackwardRows(y: y.pointer, dy: dy, dx: dx, columns: columns))
+        }
+    }
+}
+
+// The row loops of the four passes above, as values that the threads share (`ParallelLoop`).
+// Each `run` handles a range of rows of a [rows, columns] buffer.
+
+/// y = softmax(x), row by row.
+struct SoftmaxRows: ParallelLoop {
+    let x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, columns: Int
+    func run(_ rows: Range<Int>) {
+        for r in rows { RowMath.softmax(x + r * columns, into: y + r * columns, count: columns) }
+    }
+}
+
+/// dx += y ⊙ (dy − Σⱼ dyⱼ yⱼ), row by row: dyᵢ/dxⱼ = yᵢ(δᵢⱼ − yⱼ).
+struct SoftmaxBackwardRows: ParallelLoop {
+    let y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, columns: Int
+    func run(_ rows: Range<Int>) {
+        for r in rows {
+            let offset = r * columns
+            RowMath.softmaxBackward(probabilities: y + offset, outputGradient: dy + offset,
+                                    into: dx + offset, count: columns, scale: 1, accumulate: true)
+        }
+    }
+}
+
+/// y = x − logΣexp(x), row by row.
+struct LogSoftmaxRows: ParallelLoop {
+    let x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, columns: Int
+    func run(_ rows: Range<Int>) {
+        for r in rows {
+            let row = x + r * columns, out = y + r * columns
+            let shift = SIMD16<Float>(repeating: RowMath.logSumExp(row, count: columns))
+            RowMath.forEachChunk(columns) { j, lanes in
+                RowMath.store(RowMath.load(row + j, lanes) - shift, out + j, lanes)
+            }
+        }
+    }
+}
+
+/// dx += dy − softmax · Σᵢ dyᵢ with softmax = exp(y), row by row: dyᵢ/dxⱼ = δᵢⱼ − softmaxⱼ.
+struct LogSoftmaxBackwardRows: ParallelLoop {
+    let y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, columns: Int
+    func run(_ rows: Range<Int>) {
+        for r in rows {
+            let offset = r * columns
+            let gradientSum = SIMD16(repeating: RowMath.sum(dy + offset, count: columns))
+            RowMath.forEachChunk(columns) { j, lanes in
+                let p = VectorMath.exp(RowMath.load(y + offset + j, lanes))
+                let old = RowMath.load(dx + offset + j, lanes)
+                let new = old + RowMath.load(dy + offset + j, lanes) - p * gradientSum
+                RowMath.store(new, dx + offset + j, lanes)
             }
         }
     }
@@ -109,14 +134,14 @@ enum RowMath {
         }
     }
 
-    /// Runs `body` over `0..<rows`, split across threads when the work is large enough to repay
+    /// Runs `loop` over `0..<rows`, split across threads when the work is large enough to repay
     /// a fork (rows are independent, so the result never depends on the split).
     @inline(__always)
-    static func forEachRowRange(rows: Int, columns: Int, _ body: (Range<Int>) -> Void) {
+    static func forEachRowRange<Rows: ParallelLoop>(rows: Int, columns: Int, _ loop: Rows) {
         if rows > 1 && rows * columns >= 1 << 15 && Threads.count > 1 {
-            Threads.parallelFor(rows, body)
+            Threads.parallelFor(rows, loop)
         } else if rows > 0 {
-            body(0..<rows)
+            loop.run(0..<rows)
         }
     }
 
