@@ -51,6 +51,27 @@ import TapestryTestSupport
         #expect(peak > 1 && peak < 4096, "peakRssMiB \(peak)")
     }
 
+    @Test func peakMemoryIsTheProgramsOwnNotItsParents() throws {
+        // Linux carries getrusage's ru_maxrss across exec, so a program started by a large
+        // process (`swift run`, or this test runner) used to report its parent's peak. Make
+        // the runner large first: 384 MiB, touched. The tiny run itself peaks near 40 MiB.
+        let ballastBytes = 384 << 20
+        let ballast = UnsafeMutableRawPointer.allocate(byteCount: ballastBytes, alignment: 4096)
+        defer { ballast.deallocate() }
+        ballast.initializeMemory(as: UInt8.self, repeating: 1, count: ballastBytes)
+        let scratch = makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let out = scratch.appendingPathComponent("out").path
+        let arguments = Self.tiny + ["--max-iters", "2", "--eval-interval", "2", "--eval-iters", "1",
+                                     "--sample-length", "4", "--out", out]
+        let result = runProgram("train", arguments: arguments, timeout: 120)
+        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json")))
+        let peak = try #require((json as? [String: Any])?["peakRssMiB"] as? Double)
+        #expect(peak > 1 && peak < 200, "peakRssMiB \(peak): the trainer's own peak, not the test runner's")
+        withExtendedLifetime(ballast) {}
+    }
+
     static let badCases: [BadInput] = [
         BadInput(name: "negative profile steps", program: "train", arguments: train(["--profile", "-1"]), status: 2,
                  mentions: ["--profile", "at least 0", "-1"], setup: withCorpus()),

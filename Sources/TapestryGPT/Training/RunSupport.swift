@@ -37,8 +37,20 @@ extension Duration {
     }
 }
 
-/// Peak resident memory of this process, in bytes.
+/// Peak resident memory of this program, in bytes.
+///
+/// On Linux this is `VmHWM` of /proc/self/status, the high-water mark of this program's own
+/// memory. getrusage's `ru_maxrss` is not: Linux carries it across `exec`, so under
+/// `swift run train` it reported SwiftPM's own peak (about 120 MiB) when larger than the
+/// trainer's (106 MiB), and a program started from a large test runner reported the runner's.
 func peakMemoryBytes() -> Int {
+    #if os(Linux)
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
+        let fields = line.split(whereSeparator: \.isWhitespace)   // "VmHWM:", "108544", "kB"
+        if fields.count == 3, fields[2] == "kB", let kilobytes = Int(fields[1]) { return kilobytes * 1024 }
+    }
+    #endif
     var usage = rusage()
     #if os(Linux)
     getrusage(Int32(RUSAGE_SELF.rawValue), &usage)

@@ -23,7 +23,7 @@ public struct TrainSummary: Codable, Sendable {
     public var tokensPerSecond: Double
     public var wallSeconds: Double
     public var peakMemoryBytes: Int
-    /// Peak resident set size in MiB (getrusage's ru_maxrss).
+    /// Peak resident set size of the trainer in MiB (`peakMemoryBytes`: VmHWM on Linux).
     public var peakRssMiB: Double
     public var sample: String
 }
@@ -162,7 +162,7 @@ public func runTraining(_ config: TrainConfig, print: (String) -> Void,
         peakRssMiB: Double(peakBytes) / 1_048_576, sample: sample)
     print("done: \(trainer.iteration) steps, median \(fmt2(Float(medianStep))) ms/iter, "
         + "\(Int(summary.tokensPerSecond)) tok/s, wall \(duration(summary.wallSeconds)), "
-        + "peak memory \(fmt2(Float(summary.peakRssMiB))) MiB (max resident set size)")
+        + "peak memory \(fmt2(Float(summary.peakRssMiB))) MiB (peak resident set size)")
     let encoder = JSONEncoder.sorted
     encoder.outputFormatting.insert(.prettyPrinted)
     try writeFileAtomically(Array(try encoder.encode(summary)), to: out.file("summary.json"))
