@@ -102,7 +102,8 @@ let modelGEMMShapes: [(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Boo
     /// Relative error bound for Float sums of up to 768 terms (measured values are ~1e-7).
     static let tolerance = 1e-5
 
-    // m % 6 takes every value 0...5 (the last row panel's kernel), n % 32 and n % 16 vary.
+    // m % 6 takes every value 0...5 (the last row panel's kernel: with 32-wide panels m = 7, 13,
+    // 50 and 199 end in a tall panel of 7 or 8 rows), n % 32 and n % 16 vary.
     @Test(arguments: [(1, 1, 1), (7, 13, 5), (65, 73, 17), (6, 16, 1), (13, 33, 400), (50, 97, 800), (203, 20, 9),
                       (199, 260, 390), (9, 40, 20), (16, 64, 33)])
     func smallAndOddShapesMatchReferences(size: (Int, Int, Int)) {
@@ -144,6 +145,12 @@ let modelGEMMShapes: [(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Boo
             #expect(problem.run(accumulate: true, panelWidth: 16) == problem.run(accumulate: true, panelWidth: 32),
                     "transposeA \(form.0), transposeB \(form.1)")
         }
+    }
+
+    @Test func aRemainderOfOneOrTwoRowsJoinsTheLastPanel() {
+        // rows -> rows of the tall last panel (0: none). 128 = 20·6 + 8, 73 = 11·6 + 7.
+        let expected = [1: 0, 2: 0, 6: 0, 7: 7, 8: 8, 9: 0, 12: 0, 13: 7, 14: 8, 16: 0, 73: 7, 128: 8, 192: 0]
+        for (rows, tall) in expected { #expect(GEMM.tallPanelRows(rows) == tall, "\(rows) rows") }
     }
 
     @Test func emptyDepthZeroesOrKeepsC() {

@@ -18,6 +18,10 @@
 //
 // A last row panel of 1...5 rows runs the same loop with only those rows' accumulators
 // (`kernelRows`): the A panel is zero-padded to 6 rows, but the padding is never multiplied.
+// With AVX-512 a remainder of 1 or 2 rows instead joins the last full panel, a tile of 7 or 8
+// rows (14 or 16 accumulators still fit in the 32 registers): a 1- or 2-row tile has only 2 or 4
+// accumulators, too few to hide the FMA latency, and ran at a quarter to half speed (m = 73 and
+// 128 have such remainders; see `tallPanelRows`).
 //
 // Determinism: all kernels compute every element of C the same way, one chain of fused
 // multiply-adds in order p = 0, 1, 2, ... starting from C (or 0), so the result for an element
@@ -34,8 +38,10 @@ extension GEMM {
         let rowStride: Int
         let step: Int
 
-        /// A panel packed [depth][6].
-        static func packed(_ start: UnsafePointer<Float>) -> APanel { APanel(start: start, rowStride: 1, step: panelRows) }
+        /// A panel packed [depth][6], or [depth][rows] for a tall last panel of 7 or 8 rows.
+        static func packed(_ start: UnsafePointer<Float>, rows: Int = panelRows) -> APanel {
+            APanel(start: start, rowStride: 1, step: max(panelRows, rows))
+        }
     }
 
     @inline(__always)
@@ -60,9 +66,9 @@ extension GEMM {
         tile32(rows: 6, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
     }
 
-    /// The last row panel when m is not a multiple of 6: only rows 0..<rows (1...5) of the tile
-    /// are computed, loaded and stored, so a 2-row remainder costs a third of a full tile, not a
-    /// whole one. One specialized loop per row count (`rows` is a constant in each inlined copy).
+    /// The last row panel when m is not a multiple of 6: only rows 0..<rows (1...5, or 7 and 8
+    /// for a tall last panel) of the tile are computed, loaded and stored. One specialized loop
+    /// per row count (`rows` is a constant in each inlined copy).
     @inline(never)
     static func kernelRows(_ rows: Int, width: Int, depth: Int, a: APanel,
                            b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
@@ -72,20 +78,25 @@ extension GEMM {
         case (3, 32): tile32(rows: 3, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         case (4, 32): tile32(rows: 4, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         case (5, 32): tile32(rows: 5, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (7, 32): tile32(rows: 7, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (8, 32): tile32(rows: 8, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         case (1, _): tile16(rows: 1, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         case (2, _): tile16(rows: 2, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         case (3, _): tile16(rows: 3, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         case (4, _): tile16(rows: 4, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
-        default: tile16(rows: 5, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (5, _): tile16(rows: 5, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        case (7, _): tile16(rows: 7, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
+        default: tile16(rows: 8, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         }
     }
 
-    /// C[r, 0..<16] (+)= Σ_p A(r, p) · b[p][0..<16] for r in 0..<rows (rows ≤ 6). Always inlined
+    /// C[r, 0..<16] (+)= Σ_p A(r, p) · b[p][0..<16] for r in 0..<rows (rows ≤ 8). Always inlined
     /// with a constant `rows`, so the `rows > r` tests fold away and unused accumulators vanish.
     @inline(__always)
     private static func tile16(rows: Int, depth: Int, a: APanel,
                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
+        var c6 = Vector(), c7 = Vector()
         if continueSum {
             c0 = load(c)
             if rows > 1 { c1 = load(c + ldc) }
@@ -93,8 +104,11 @@ extension GEMM {
             if rows > 3 { c3 = load(c + 3 * ldc) }
             if rows > 4 { c4 = load(c + 4 * ldc) }
             if rows > 5 { c5 = load(c + 5 * ldc) }
+            if rows > 6 { c6 = load(c + 6 * ldc) }
+            if rows > 7 { c7 = load(c + 7 * ldc) }
         }
         let (r1, r2, r3, r4, r5) = (a.rowStride, 2 * a.rowStride, 3 * a.rowStride, 4 * a.rowStride, 5 * a.rowStride)
+        let (r6, r7) = (6 * a.rowStride, 7 * a.rowStride)
         var p = a.start, b = b
         for _ in 0..<depth {
             let b0 = load(b)
@@ -104,6 +118,8 @@ extension GEMM {
             if rows > 3 { c3.addProduct(Vector(repeating: p[r3]), b0) }
             if rows > 4 { c4.addProduct(Vector(repeating: p[r4]), b0) }
             if rows > 5 { c5.addProduct(Vector(repeating: p[r5]), b0) }
+            if rows > 6 { c6.addProduct(Vector(repeating: p[r6]), b0) }
+            if rows > 7 { c7.addProduct(Vector(repeating: p[r7]), b0) }
             p += a.step
             b += ldb
         }
@@ -113,15 +129,18 @@ extension GEMM {
         if rows > 3 { store(c3, c + 3 * ldc) }
         if rows > 4 { store(c4, c + 4 * ldc) }
         if rows > 5 { store(c5, c + 5 * ldc) }
+        if rows > 6 { store(c6, c + 6 * ldc) }
+        if rows > 7 { store(c7, c + 7 * ldc) }
     }
 
-    /// C[r, 0..<32] (+)= Σ_p A(r, p) · b[p][0..<32] for r in 0..<rows (rows ≤ 6), like `tile16`.
+    /// C[r, 0..<32] (+)= Σ_p A(r, p) · b[p][0..<32] for r in 0..<rows (rows ≤ 8), like `tile16`.
     @inline(__always)
     private static func tile32(rows: Int, depth: Int, a: APanel,
                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
         var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
         var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
         var c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
+        var c60 = Vector(), c61 = Vector(), c70 = Vector(), c71 = Vector()
         if continueSum {
             c00 = load(c); c01 = load(c + 16)
             if rows > 1 { c10 = load(c + ldc); c11 = load(c + ldc + 16) }
@@ -129,8 +148,11 @@ extension GEMM {
             if rows > 3 { c30 = load(c + 3 * ldc); c31 = load(c + 3 * ldc + 16) }
             if rows > 4 { c40 = load(c + 4 * ldc); c41 = load(c + 4 * ldc + 16) }
             if rows > 5 { c50 = load(c + 5 * ldc); c51 = load(c + 5 * ldc + 16) }
+            if rows > 6 { c60 = load(c + 6 * ldc); c61 = load(c + 6 * ldc + 16) }
+            if rows > 7 { c70 = load(c + 7 * ldc); c71 = load(c + 7 * ldc + 16) }
         }
         let (r1, r2, r3, r4, r5) = (a.rowStride, 2 * a.rowStride, 3 * a.rowStride, 4 * a.rowStride, 5 * a.rowStride)
+        let (r6, r7) = (6 * a.rowStride, 7 * a.rowStride)
         var p = a.start, b = b
         for _ in 0..<depth {
             let b0 = load(b), b1 = load(b + 16)
@@ -141,6 +163,8 @@ extension GEMM {
             if rows > 3 { a0 = Vector(repeating: p[r3]); c30.addProduct(a0, b0); c31.addProduct(a0, b1) }
             if rows > 4 { a0 = Vector(repeating: p[r4]); c40.addProduct(a0, b0); c41.addProduct(a0, b1) }
             if rows > 5 { a0 = Vector(repeating: p[r5]); c50.addProduct(a0, b0); c51.addProduct(a0, b1) }
+            if rows > 6 { a0 = Vector(repeating: p[r6]); c60.addProduct(a0, b0); c61.addProduct(a0, b1) }
+            if rows > 7 { a0 = Vector(repeating: p[r7]); c70.addProduct(a0, b0); c71.addProduct(a0, b1) }
             p += a.step
             b += ldb
         }
@@ -150,6 +174,8 @@ extension GEMM {
         if rows > 3 { store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 16) }
         if rows > 4 { store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 16) }
         if rows > 5 { store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 16) }
+        if rows > 6 { store(c60, c + 6 * ldc); store(c61, c + 6 * ldc + 16) }
+        if rows > 7 { store(c70, c + 7 * ldc); store(c71, c + 7 * ldc + 16) }
     }
 }
 

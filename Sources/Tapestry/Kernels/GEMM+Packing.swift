@@ -14,6 +14,13 @@ extension GEMM {
     /// Rows per A panel = rows of C that one micro-kernel call produces.
     static let panelRows = 6
 
+    /// Rows of the tall last panel of a block of `rows` rows, when panels may be tall (AVX-512):
+    /// 7 or 8 when 1 or 2 rows would be left over after whole 6-row panels, else 0 (no tall panel).
+    /// Example: 128 rows are 20 panels of 6 and one of 8; 73 rows are 11 of 6 and one of 7.
+    static func tallPanelRows(_ rows: Int) -> Int {
+        rows >= 7 && (rows % panelRows == 1 || rows % panelRows == 2) ? panelRows + rows % panelRows : 0
+    }
+
     /// Width of the B panel that starts at column `j0` when full panels are `fullWidth` wide
     /// and columns end at `end`: a remainder of at most 16 columns gets a 16-wide panel
     /// (served by the 6x16 kernel).
@@ -74,9 +81,12 @@ extension GEMM {
 
     /// Packs rows i0..<i0+rows of op(A) = Aᵀ (A stored [k, m]), depths p0..<p0+depth, as
     /// consecutive 6-row panels [depth][6]; panel r starts at `r·6·depth`, and missing rows of a
-    /// last partial panel are zeros. Each source row p is read once, contiguously.
-    static func packBlockA(_ a: UnsafePointer<Float>, m: Int, i0: Int, rows: Int, p0: Int, depth: Int,
-                           into packed: UnsafeMutablePointer<Float>) {
+    /// last partial panel are zeros. With `tall`, the last 7 or 8 rows (`tallPanelRows`) form one
+    /// panel [depth][7 or 8] instead. Each source row p is read once, contiguously.
+    static func packBlockA(_ a: UnsafePointer<Float>, m: Int, i0: Int, rows allRows: Int, p0: Int, depth: Int,
+                           tall: Bool, into packed: UnsafeMutablePointer<Float>) {
+        let tallRows = tall ? tallPanelRows(allRows) : 0
+        let rows = allRows - tallRows                                    // rows in panels of 6 (or fewer)
         let panels = (rows + panelRows - 1) / panelRows
         // Panels whose 6 values can be moved as one 8-float vector: the 2 extra values land in
         // the next step's slot (overwritten when p moves on), so not on the last step, and the
@@ -100,6 +110,10 @@ extension GEMM {
                 // memset call per step, with register spills around it; the dW products with a
                 // partial last panel were 1-5 points of peak slower (lm_head's dW most).
                 for r in 0..<panelRows { slot[r] = r < valid ? source[first + r] : 0 }
+            }
+            if tallRows > 0 {
+                let slot = packed + rows * depth + p * tallRows
+                for r in 0..<tallRows { slot[r] = source[rows + r] }
             }
         }
     }

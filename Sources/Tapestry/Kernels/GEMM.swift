@@ -142,8 +142,10 @@ public enum GEMM {
             let packedB = scratch.packedB(count: packedBCount(n: columns.count, depth: depthBlock, fullWidth: fullWidth))
             let packedA = scratch.packedA(count: blockRows * depthBlock)   // whole 6-row panels: 192 = 32 · 6
             let tile = scratch.tile
-            // A plain A is read in place with AVX-512 (its rows k apart; see the file header).
+            // With AVX-512 a plain A is read in place (its rows k apart; see the file header), and
+            // a remainder of 1 or 2 rows joins the last 6-row panel (GEMM+MicroKernel).
             let readsAInPlace = !transposeA && fullWidth == 32
+            let tallPanels = fullWidth == 32
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - p0)
@@ -152,8 +154,9 @@ public enum GEMM {
                       fullWidth: fullWidth, into: packedB)
                 for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
                     let rowCount = min(blockRows, rows.upperBound - i0)
+                    let tallRows = tallPanels ? tallPanelRows(rowCount) : 0    // the last panel's, if tall
                     if transposeA {
-                        packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
+                        packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, tall: tallPanels, into: packedA)
                     } else if !readsAInPlace {
                         packBlockRowsA(a, k: k, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
                     }
@@ -166,12 +169,14 @@ public enum GEMM {
                         let bPanel = readsBInPlace ? b + p0 * n + j0
                                                    : UnsafePointer(packedB + (j0 - columns.lowerBound) * depth)
                         let ldb = readsBInPlace ? n : width
-                        for r0 in stride(from: 0, to: rowCount, by: panelRows) {
-                            let tileRows = min(panelRows, rowCount - r0)
+                        var r0 = 0
+                        while r0 < rowCount {
+                            let tileRows = rowCount - r0 == tallRows ? tallRows : min(panelRows, rowCount - r0)
+                            defer { r0 += tileRows }
                             let cTile = c + (i0 + r0) * n + j0
                             let aPanel = readsAInPlace
                                 ? APanel(start: a + (i0 + r0) * k + p0, rowStride: k, step: 1)
-                                : APanel.packed(packedA + r0 * depth)
+                                : APanel.packed(packedA + r0 * depth, rows: tileRows)
                             if validColumns == width {
                                 runKernel(rows: tileRows, width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb,
                                           c: cTile, ldc: n, continueSum: continueSum)
@@ -197,7 +202,7 @@ public enum GEMM {
     @inline(__always)
     static func runKernel(rows: Int, width: Int, depth: Int, a: APanel, b: UnsafePointer<Float>, ldb: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {
-        if rows < panelRows {
+        if rows != panelRows {
             kernelRows(rows, width: width, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
         } else if width == 32 {
             kernel6x32(depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)

@@ -16,10 +16,10 @@ final class ScratchBuffers {
     private var packedA = GrowableBuffer()
     private var packedB = GrowableBuffer()
 
-    /// One 6x32 tile of C for GEMM's edge tiles (64-byte aligned).
+    /// One tile of C for GEMM's edge tiles, up to 8x32 (a tall last panel; 64-byte aligned).
     let tile: UnsafeMutablePointer<Float> = {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 6 * 32 * MemoryLayout<Float>.stride, alignment: 64)
-        return raw.bindMemory(to: Float.self, capacity: 6 * 32)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 8 * 32 * MemoryLayout<Float>.stride, alignment: 64)
+        return raw.bindMemory(to: Float.self, capacity: 8 * 32)
     }()
 
     deinit { UnsafeMutableRawPointer(tile).deallocate() }
