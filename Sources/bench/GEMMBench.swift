@@ -51,7 +51,7 @@ func benchGEMM(options: BenchOptions) {
     var generator = RandomGenerator(seed: 1)
     var stepFLOPs = 0.0, stepSeconds = 0.0               // the Linear products of one step, 1 thread
     var stepPeakSeconds = 0.0                            // the same FLOPs at the peak of each shape's rounds
-    for shape in gemmShapes {
+    for shape in gemmShapes where options.shapeFilter.map({ shape.name.contains($0) }) ?? true {
         let a = Tensor.randomNormal([shape.m * shape.k], using: &generator)
         let b = Tensor.randomNormal([shape.k * shape.n], using: &generator)
         var c = Tensor(zeros: [shape.m * shape.n])
@@ -95,7 +95,7 @@ func benchGEMM(options: BenchOptions) {
         }
         report.line(line)
     }
-    if stepSeconds > 0 {
+    if stepSeconds > 0 && options.shapeFilter == nil {     // a subset of the shapes is not a step
         // One step's Linear products together: every layer's shapes 4 times, lm_head's once.
         let gflops = stepFLOPs / stepSeconds / 1e9
         report.add("gemm", threads: 1, "linear_products_of_one_step", gflops)

@@ -1,0 +1,42 @@
+// `bench`, run as a developer runs it, but on its smallest case: what it prints and its JSON
+// keys (never its timings: speed is measured by bench itself, not asserted in tests), and
+// one-line errors for a bad command line.
+
+import Foundation
+import Testing
+import TapestryTestSupport
+
+@Suite struct BenchProgramTests {
+    @Test func oneGEMMShapeAsJSON() throws {
+        // One attention-head shape: about a second, most of it measuring the FMA peak.
+        let result = runProgram("bench", arguments: ["gemm", "--threads", "1", "--shapes", "head att", "--json"],
+                                timeout: 120)
+        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let gemm = try #require(json?["gemm"] as? [String: Double], "stdout: \(result.stdout)")
+        #expect(Set(gemm.keys) == ["fma_peak_gflops_per_core", "head att·v", "head att·v % peak"])
+        #expect(gemm.values.allSatisfy { $0.isFinite && $0 > 0 }, "\(gemm)")
+        // The table goes to stderr with --json: the header, the column names and the one shape.
+        #expect(result.stderr.contains("FMA peak, one core") && result.stderr.contains("head att·v"))
+        #expect(!result.stderr.contains("c_attn"), "--shapes keeps only the matching shapes")
+    }
+
+    static let badCases: [BadInput] = [
+        BadInput(name: "zero threads", program: "bench", arguments: ["--threads", "0"], status: 2,
+                 mentions: ["bench", "--threads", "whole number >= 1", "'0'"]),
+        BadInput(name: "threads without a value", program: "bench", arguments: ["gemm", "--threads"], status: 2,
+                 mentions: ["--threads", "missing value"]),
+        BadInput(name: "unknown config", program: "bench", arguments: ["--config", "huge"], status: 2,
+                 mentions: ["--config", "cpu or baby"]),
+        BadInput(name: "unknown case", program: "bench", arguments: ["gemmm"], status: 2,
+                 mentions: ["unknown case", "'gemmm'"]),
+        BadInput(name: "unknown flag", program: "bench", arguments: ["--fast"], status: 2,
+                 mentions: ["unknown flag", "'--fast'"]),
+        BadInput(name: "shapes matching nothing", program: "bench", arguments: ["gemm", "--shapes", "conv2d"], status: 2,
+                 mentions: ["--shapes", "'conv2d'", "matches no GEMM shape"]),
+        BadInput(name: "cpu time on two threads", program: "bench", arguments: ["--cpu-time", "--threads", "2"], status: 2,
+                 mentions: ["--cpu-time", "one thread"]),
+    ]
+
+    @Test(arguments: badCases) func badCommandLine(_ input: BadInput) throws { try input.check() }
+}
