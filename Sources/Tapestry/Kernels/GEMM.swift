@@ -5,6 +5,8 @@
 //     for each block of mc rows of C:
 //       for each B panel (16 or 32 columns):
 //         for each 6-row panel of A:           micro-kernel: one 6x16 or 6x32 tile of C
+// (with AVX-512 the last panel of a block takes a remainder of 1 or 2 rows with it: a 7- or
+// 8-row tile, see GEMM+MicroKernel)
 // Packing makes every load in the kernel sequential and lets one kernel serve A·B, A·Bᵀ and
 // Aᵀ·B (see GEMM+Packing): Bᵀ into panels [depth][16 or 32], Aᵀ (and, with AVX2, A) into panels
 // [depth][6], so the kernel's six broadcasts of a step are six consecutive floats.
