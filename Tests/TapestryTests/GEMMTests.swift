@@ -102,10 +102,10 @@ let modelGEMMShapes: [(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Boo
     /// Relative error bound for Float sums of up to 768 terms (measured values are ~1e-7).
     static let tolerance = 1e-5
 
-    // m % 6 takes every value 0...5 (the last row panel's kernel: with 32-wide panels m = 7, 13,
-    // 50 and 199 end in a tall panel of 7 or 8 rows), n % 32 and n % 16 vary.
+    // m % 6 and m % 8 take every value (the last tiles' kernels, see `tileRows`), n % 32 and
+    // n % 16 vary, and n = 530 (17 column panels) packs Aᵀ even with 32-wide panels.
     @Test(arguments: [(1, 1, 1), (7, 13, 5), (65, 73, 17), (6, 16, 1), (13, 33, 400), (50, 97, 800), (203, 20, 9),
-                      (199, 260, 390), (9, 40, 20), (16, 64, 33)])
+                      (199, 260, 390), (9, 40, 20), (16, 64, 33), (37, 530, 50), (20, 45, 30)])
     func smallAndOddShapesMatchReferences(size: (Int, Int, Int)) {
         let (m, n, k) = size
         for (index, form) in Self.forms.enumerated() {
@@ -147,10 +147,33 @@ let modelGEMMShapes: [(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Boo
         }
     }
 
-    @Test func aRemainderOfOneOrTwoRowsJoinsTheLastPanel() {
-        // rows -> rows of the tall last panel (0: none). 128 = 20·6 + 8, 73 = 11·6 + 7.
-        let expected = [1: 0, 2: 0, 6: 0, 7: 7, 8: 8, 9: 0, 12: 0, 13: 7, 14: 8, 16: 0, 73: 7, 128: 8, 192: 0]
-        for (rows, tall) in expected { #expect(GEMM.tallPanelRows(rows) == tall, "\(rows) rows") }
+    @Test func tilesCoverEveryRowOnceWithAtLeastFourRowsWhereTheyCan() {
+        // The row tiles of a block, as GEMM walks them: packed (6), Aᵀ in place (8) and a plain
+        // A in place (6, a last 7 or 8 as one tile, 9 as 5 and 4).
+        func tiles(_ rows: Int, height: Int, packed: Bool) -> [Int] {
+            var result: [Int] = [], left = rows
+            while left > 0 {
+                let next = GEMM.tileRows(left: left, height: height, packed: packed)
+                result.append(next)
+                left -= next
+            }
+            return result
+        }
+        #expect(tiles(128, height: 8, packed: false) == Array(repeating: 8, count: 16))
+        #expect(tiles(73, height: 8, packed: false) == Array(repeating: 8, count: 8) + [5, 4])
+        #expect(tiles(19, height: 8, packed: false) == [8, 6, 5])
+        #expect(tiles(128, height: 6, packed: false) == Array(repeating: 6, count: 20) + [8])
+        #expect(tiles(15, height: 6, packed: false) == [6, 5, 4])
+        #expect(tiles(73, height: 6, packed: true) == Array(repeating: 6, count: 12) + [1])
+        for rows in 1...200 {
+            for (height, packed) in [(8, false), (6, false), (6, true)] {
+                let cut = tiles(rows, height: height, packed: packed)
+                #expect(cut.reduce(0, +) == rows && cut.allSatisfy { $0 >= 1 && $0 <= 8 }, "\(rows) rows: \(cut)")
+                if !packed && rows >= 4 {               // no tile too small to hide the FMA latency
+                    #expect(cut.allSatisfy { $0 >= 4 }, "\(rows) rows, height \(height): \(cut)")
+                }
+            }
+        }
     }
 
     @Test func emptyDepthZeroesOrKeepsC() {

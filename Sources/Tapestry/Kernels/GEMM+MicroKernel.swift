@@ -1,11 +1,11 @@
 // GEMM+MicroKernel: the register-tile kernels, the only place where GEMM does arithmetic.
 //
-// A micro-kernel computes a 6-row tile of C from one A panel (6 rows of op(A), `APanel`: packed
-// [depth][6], or rows of a plain A read in place) and one B panel [depth][width] whose rows are
-// `ldb` floats apart (width when packed, n when read in place from a plain B). For each step p of
-// k it loads one row of the B panel into SIMD16 registers, broadcasts the six values op(A)[r, p]
-// (at fixed offsets from one pointer that moves by the panel's step), and does one fused
-// multiply-add per accumulator.
+// A micro-kernel computes a tile of up to 8 rows of C (6 as a rule) from one A panel (those rows
+// of op(A), `APanel`: packed [depth][6], or read in place from a plain A or from Aᵀ) and one B
+// panel [depth][width] whose rows are `ldb` floats apart (width when packed, n when read in place
+// from a plain B). For each step p of k it loads one row of the B panel into SIMD16 registers,
+// broadcasts the values op(A)[r, p] (at fixed offsets from one pointer that moves by the panel's
+// step), and does one fused multiply-add per accumulator.
 // The accumulators are named locals so that LLVM keeps every one in a register for the whole
 // loop; C is touched only before (to continue a sum) and after (to store it).
 //
@@ -16,12 +16,13 @@
 //          so this is 12 registers plus 2 for B and 1 broadcast; 6x32 would spill. On AVX-512
 //          machines the 6x16 kernel serves the edge panel when N % 32 is 1...16.
 //
-// A last row panel of 1...5 rows runs the same loop with only those rows' accumulators
-// (`kernelRows`): the A panel is zero-padded to 6 rows, but the padding is never multiplied.
-// With AVX-512 a remainder of 1 or 2 rows instead joins the last full panel, a tile of 7 or 8
-// rows (14 or 16 accumulators still fit in the 32 registers): a 1- or 2-row tile has only 2 or 4
-// accumulators, too few to hide the FMA latency, and ran at a quarter to half speed (m = 73 and
-// 128 have such remainders; see `tallPanelRows`).
+// Tiles of other heights run the same loop with only their rows' accumulators (`kernelRows`):
+// - with AVX2, a last row panel of 1...5 rows (the packed panel is zero-padded to 6 rows, but
+//   the padding is never multiplied);
+// - with AVX-512, whose 32 registers hold up to 16 accumulators (8x32): 8-row tiles when A is
+//   read transposed in place (the dW products), and last tiles of 4-8 rows instead of 1-3 (see
+//   `tileRows`). A 1- or 2-row tile has only 2 or 4 accumulators, too few to hide the FMA
+//   latency, and ran at a quarter to half speed (m = 73 and 128 have such remainders).
 //
 // Determinism: all kernels compute every element of C the same way, one chain of fused
 // multiply-adds in order p = 0, 1, 2, ... starting from C (or 0), so the result for an element
@@ -38,10 +39,8 @@ extension GEMM {
         let rowStride: Int
         let step: Int
 
-        /// A panel packed [depth][6], or [depth][rows] for a tall last panel of 7 or 8 rows.
-        static func packed(_ start: UnsafePointer<Float>, rows: Int = panelRows) -> APanel {
-            APanel(start: start, rowStride: 1, step: max(panelRows, rows))
-        }
+        /// A panel packed [depth][6].
+        static func packed(_ start: UnsafePointer<Float>) -> APanel { APanel(start: start, rowStride: 1, step: panelRows) }
     }
 
     @inline(__always)
@@ -66,9 +65,9 @@ extension GEMM {
         tile32(rows: 6, depth: depth, a: a, b: b, ldb: ldb, c: c, ldc: ldc, continueSum: continueSum)
     }
 
-    /// The last row panel when m is not a multiple of 6: only rows 0..<rows (1...5, or 7 and 8
-    /// for a tall last panel) of the tile are computed, loaded and stored. One specialized loop
-    /// per row count (`rows` is a constant in each inlined copy).
+    /// A tile of 1...5, 7 or 8 rows (see `tileRows`): only rows 0..<rows of the tile are
+    /// computed, loaded and stored. One specialized loop per row count (`rows` is a constant in
+    /// each inlined copy).
     @inline(never)
     static func kernelRows(_ rows: Int, width: Int, depth: Int, a: APanel,
                            b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, continueSum: Bool) {

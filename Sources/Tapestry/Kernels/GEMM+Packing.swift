@@ -14,11 +14,20 @@ extension GEMM {
     /// Rows per A panel = rows of C that one micro-kernel call produces.
     static let panelRows = 6
 
-    /// Rows of the tall last panel of a block of `rows` rows, when panels may be tall (AVX-512):
-    /// 7 or 8 when 1 or 2 rows would be left over after whole 6-row panels, else 0 (no tall panel).
-    /// Example: 128 rows are 20 panels of 6 and one of 8; 73 rows are 11 of 6 and one of 7.
-    static func tallPanelRows(_ rows: Int) -> Int {
-        rows >= 7 && (rows % panelRows == 1 || rows % panelRows == 2) ? panelRows + rows % panelRows : 0
+    /// Rows of the next tile of C when `left` rows of a block remain, for tiles `height` rows
+    /// high (6, or 8 for Aᵀ read in place).
+    ///
+    /// A packed A: 6, and a last tile of 1...5 (its kernel uses only those rows). A read in
+    /// place (AVX-512, whose 32 registers hold up to 16 accumulators: 8 rows of 32 columns): the
+    /// last rows never make a tile of 1-3 rows, whose 2-6 accumulators are too few to hide the
+    /// FMA latency: up to 8 left are one tile, and 9-11 left are two of 4-6.
+    /// Examples: 128 rows of Aᵀ read in place are 16 tiles of 8, 73 are 8 of 8 then 5 and 4;
+    /// 128 rows of a plain A are 20 tiles of 6 and one of 8.
+    @inline(__always)
+    static func tileRows(left: Int, height: Int, packed: Bool) -> Int {
+        if packed { return min(panelRows, left) }
+        if left <= 8 { return left }
+        return left >= height + 4 ? height : (left + 1) / 2
     }
 
     /// Width of the B panel that starts at column `j0` when full panels are `fullWidth` wide
@@ -81,12 +90,10 @@ extension GEMM {
 
     /// Packs rows i0..<i0+rows of op(A) = Aᵀ (A stored [k, m]), depths p0..<p0+depth, as
     /// consecutive 6-row panels [depth][6]; panel r starts at `r·6·depth`, and missing rows of a
-    /// last partial panel are zeros. With `tall`, the last 7 or 8 rows (`tallPanelRows`) form one
-    /// panel [depth][7 or 8] instead. Each source row p is read once, contiguously.
-    static func packBlockA(_ a: UnsafePointer<Float>, m: Int, i0: Int, rows allRows: Int, p0: Int, depth: Int,
-                           tall: Bool, into packed: UnsafeMutablePointer<Float>) {
-        let tallRows = tall ? tallPanelRows(allRows) : 0
-        let rows = allRows - tallRows                                    // rows in panels of 6 (or fewer)
+    /// last partial panel are zeros. Each source row p is read once, contiguously. (AVX2 only:
+    /// with AVX-512 the kernel reads Aᵀ in place.)
+    static func packBlockA(_ a: UnsafePointer<Float>, m: Int, i0: Int, rows: Int, p0: Int, depth: Int,
+                           into packed: UnsafeMutablePointer<Float>) {
         let panels = (rows + panelRows - 1) / panelRows
         // Panels whose 6 values can be moved as one 8-float vector: the 2 extra values land in
         // the next step's slot (overwritten when p moves on), so not on the last step, and the
@@ -110,10 +117,6 @@ extension GEMM {
                 // memset call per step, with register spills around it; the dW products with a
                 // partial last panel were 1-5 points of peak slower (lm_head's dW most).
                 for r in 0..<panelRows { slot[r] = r < valid ? source[first + r] : 0 }
-            }
-            if tallRows > 0 {
-                let slot = packed + rows * depth + p * tallRows
-                for r in 0..<tallRows { slot[r] = source[rows + r] }
             }
         }
     }

@@ -5,22 +5,30 @@
 //     for each block of mc rows of C:
 //       for each B panel (16 or 32 columns):
 //         for each 6-row panel of A:           micro-kernel: one 6x16 or 6x32 tile of C
-// (with AVX-512 the last panel of a block takes a remainder of 1 or 2 rows with it: a 7- or
-// 8-row tile, see GEMM+MicroKernel)
+// (with AVX-512: 8-row panels of Aᵀ, and no last panel of 1-3 rows; see `tileRows`)
 // Packing makes every load in the kernel sequential and lets one kernel serve A·B, A·Bᵀ and
-// Aᵀ·B (see GEMM+Packing): Bᵀ into panels [depth][16 or 32], Aᵀ (and, with AVX2, A) into panels
+// Aᵀ·B (see GEMM+Packing): Bᵀ into panels [depth][16 or 32], and with AVX2 A and Aᵀ into panels
 // [depth][6], so the kernel's six broadcasts of a step are six consecutive floats.
 // A plain B (dX = dY·W, dW = dYᵀ·X) needs no copy: a panel's row is a slice of a row of B, and
 // the kernel steps through B with its row stride. Skipping that copy made those products 3-14%
-// faster on Zen 5 (bench gemm, the two builds alternated 5 rounds); reading Aᵀ in place the same
-// way made dW 5-8% slower (its six broadcasts then jump a whole row of A per step).
+// faster on Zen 5 (bench gemm, the two builds alternated 5 rounds).
 // A plain A (y = x·Wᵀ, dX = dY·W) is read in place with AVX-512: the panel's six rows, k apart,
 // at five loop-invariant offsets from one pointer that steps by one float (`APanel`). On Zen 5
 // that made those products 2-6 points of peak faster (92-97%) and the whole step 2.9% faster on
 // one thread, 2% on two, 1% for the baby GPT (bench gemm and train-step, the builds alternated
 // 5-7 rounds, 2026-12-05). With AVX2 (16-wide panels) A stays packed: on Zen 3 an earlier
 // in-place kernel (a chain of six dependent address additions per step) was ~10% slower per
-// step, and the AVX2 path has not been measured since. Aᵀ (the dW products) is always packed.
+// step, and the AVX2 path has not been measured since.
+// Aᵀ (dW = dYᵀ·X) is read in place with AVX-512 too, in 8-row tiles, when C has at most 16
+// column panels: a step's 8 values of op(A) are 8 consecutive floats of one row of A, 32
+// aligned bytes (half a cache line) when m is a multiple of 8. Packing Aᵀ had cost 7-8% of the
+// CPU config's dW products (0.25 cycles per float, used by only 4 column panels when n = 128),
+// and reading it in place in 6-row tiles (24 bytes, often split across two lines) was 10% slower
+// still; in 8-row tiles those products went from 87-88% to 93-94% of peak (bench gemm, the
+// builds alternated 4 rounds, 2026-12-05; at n = 512, 16 panels, both read 92-93%). With many
+// more column panels the packed copy pays for itself: the baby GPT ran 1.4-4% slower per step
+// with every Aᵀ in place, its mlp.c_proj dW (n = 1536, 48 panels) among them, and even (1.007,
+// within the noise) with this limit.
 // With threads, C is split into contiguous ranges of whole row panels or whole column panels
 // (see splitsByColumns); each thread packs the part of B it needs into its own scratch buffer,
 // so there is one fork per GEMM and no barrier inside.
@@ -144,10 +152,10 @@ public enum GEMM {
             let packedB = scratch.packedB(count: packedBCount(n: columns.count, depth: depthBlock, fullWidth: fullWidth))
             let packedA = scratch.packedA(count: blockRows * depthBlock)   // whole 6-row panels: 192 = 32 · 6
             let tile = scratch.tile
-            // With AVX-512 a plain A is read in place (its rows k apart; see the file header), and
-            // a remainder of 1 or 2 rows joins the last 6-row panel (GEMM+MicroKernel).
-            let readsAInPlace = !transposeA && fullWidth == 32
-            let tallPanels = fullWidth == 32
+            // With AVX-512 a plain A is read in place, and so is Aᵀ when C's columns here make at
+            // most 16 panels (see the file header); tiles are `tileRows` high.
+            let readsAInPlace = fullWidth == 32 && (!transposeA || columns.count <= 16 * 32)
+            let tileHeight = readsAInPlace && transposeA ? 8 : panelRows
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - p0)
@@ -156,9 +164,8 @@ public enum GEMM {
                       fullWidth: fullWidth, into: packedB)
                 for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
                     let rowCount = min(blockRows, rows.upperBound - i0)
-                    let tallRows = tallPanels ? tallPanelRows(rowCount) : 0    // the last panel's, if tall
-                    if transposeA {
-                        packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, tall: tallPanels, into: packedA)
+                    if !readsAInPlace && transposeA {
+                        packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
                     } else if !readsAInPlace {
                         packBlockRowsA(a, k: k, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
                     }
@@ -173,12 +180,17 @@ public enum GEMM {
                         let ldb = readsBInPlace ? n : width
                         var r0 = 0
                         while r0 < rowCount {
-                            let tileRows = rowCount - r0 == tallRows ? tallRows : min(panelRows, rowCount - r0)
+                            let tileRows = GEMM.tileRows(left: rowCount - r0, height: tileHeight, packed: !readsAInPlace)
                             defer { r0 += tileRows }
                             let cTile = c + (i0 + r0) * n + j0
-                            let aPanel = readsAInPlace
-                                ? APanel(start: a + (i0 + r0) * k + p0, rowStride: k, step: 1)
-                                : APanel.packed(packedA + r0 * depth, rows: tileRows)
+                            let aPanel: APanel
+                            if !readsAInPlace {
+                                aPanel = .packed(packedA + r0 * depth)
+                            } else if transposeA {                  // A [k, m]: row p holds op(A)[i, p] for all i
+                                aPanel = APanel(start: a + p0 * m + i0 + r0, rowStride: 1, step: m)
+                            } else {                                // A [m, k]: row i holds op(A)[i, p] for all p
+                                aPanel = APanel(start: a + (i0 + r0) * k + p0, rowStride: k, step: 1)
+                            }
                             if validColumns == width {
                                 runKernel(rows: tileRows, width: width, depth: depth, a: aPanel, b: bPanel, ldb: ldb,
                                           c: cTile, ldc: n, continueSum: continueSum)
