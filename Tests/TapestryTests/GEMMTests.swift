@@ -103,7 +103,7 @@ let modelGEMMShapes: [(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Boo
     static let tolerance = 1e-5
 
     // m % 6 and m % 8 take every value (the last tiles' kernels, see `tileRows`), n % 32 and
-    // n % 16 vary, and n > 256 (more than 8 column panels) packs Aᵀ even with 32-wide panels.
+    // n % 16 vary, and n = 530 (more than 16 column panels) packs Aᵀ even with 32-wide panels.
     @Test(arguments: [(1, 1, 1), (7, 13, 5), (65, 73, 17), (6, 16, 1), (13, 33, 400), (50, 97, 800), (203, 20, 9),
                       (199, 260, 390), (9, 40, 20), (16, 64, 33), (37, 530, 50), (20, 45, 30), (73, 300, 40)])
     func smallAndOddShapesMatchReferences(size: (Int, Int, Int)) {
