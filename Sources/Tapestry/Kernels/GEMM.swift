@@ -21,16 +21,11 @@
 // step, and the AVX2 path has not been measured since.
 // Aᵀ (dW = dYᵀ·X) is read in place with AVX-512 too, in 8-row tiles, when C has at most 16
 // column panels: a step's 8 values of op(A) are 8 consecutive floats of one row of A, 32
-// aligned bytes (half a cache line) when m is a multiple of 8. Packing Aᵀ had cost 7-8% of the
-// CPU config's dW products (0.25 cycles per float, used by only 4 column panels when n = 128),
-// and reading it in place in 6-row tiles (24 bytes, often split across two lines) was 10% slower
-// still; in 8-row tiles those products went from 87-88% to 93-94% of peak (bench gemm, the
-// builds alternated 4 rounds, 2026-12-05; at n = 512, 16 panels, in place 92-93%, packed in
-// 6-row panels 90-92%). With many more column panels the packed copy pays for itself: the baby
-// GPT ran 1.4-4% slower per step with every Aᵀ in place, its mlp.c_proj dW (n = 1536, 48
-// panels) among them, and even (1.007, within the noise) with this limit. The CPU config's
-// whole step: 0.996 on one thread (9 rounds alternated), 0.989 on two; with a limit of 8 panels
-// it measured 0.964-1.016 across runs, within what these shared vCPUs allow to resolve.
+// aligned bytes (half a cache line) when m is a multiple of 8. That took the dW products from
+// 87-88% of peak (packing Aᵀ cost them 7-8%) to 93-95%; in 6-row tiles (24 bytes, often split
+// over two lines) reading in place had been 10% slower than packing. With more column panels
+// the packed copy pays for itself (the baby GPT's step was 1.4-4% slower with its n = 1536 dW
+// in place too). The measurements are in README "Speed: what is left".
 // With threads, C is split into contiguous ranges of whole row panels or whole column panels
 // (see splitsByColumns); each thread packs the part of B it needs into its own scratch buffer,
 // so there is one fork per GEMM and no barrier inside.
