@@ -78,12 +78,14 @@ public enum GEMM {
             operands.multiply(rows: 0..<m, columns: 0..<n)
             return
         }
-        let rowPanels = (m + panelRows - 1) / panelRows
         let columnPanels = (n + panelWidth - 1) / panelWidth
         if splitsByColumns(m: m, n: n, columnPanels: columnPanels, threads: threads) {
             Threads.parallelFor(columnPanels, ColumnPanels(operands: operands))
         } else {
-            Threads.parallelFor(rowPanels, RowPanels(operands: operands))
+            // Whole tiles per thread: 8 rows where Aᵀ is read in 8-row tiles (so that every
+            // thread's tiles start 32-byte aligned), else 6.
+            let unit = transposeA && panelWidth == 32 ? 8 : panelRows
+            Threads.parallelFor((m + unit - 1) / unit, RowPanels(operands: operands, unit: unit))
         }
     }
 
@@ -97,11 +99,12 @@ public enum GEMM {
         }
     }
 
-    /// One thread's part of C when threads split it by whole row panels.
+    /// One thread's part of C when threads split it by whole row panels of `unit` rows.
     struct RowPanels: ParallelLoop {
         let operands: Operands
+        let unit: Int
         func run(_ panels: Range<Int>) {
-            operands.multiply(rows: panels.lowerBound * panelRows ..< min(panels.upperBound * panelRows, operands.m),
+            operands.multiply(rows: panels.lowerBound * unit ..< min(panels.upperBound * unit, operands.m),
                               columns: 0..<operands.n)
         }
     }
