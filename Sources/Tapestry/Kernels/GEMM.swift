@@ -82,9 +82,9 @@ public enum GEMM {
         if splitsByColumns(m: m, n: n, columnPanels: columnPanels, threads: threads) {
             Threads.parallelFor(columnPanels, ColumnPanels(operands: operands))
         } else {
-            // Whole tiles per thread: 8 rows where Aᵀ is read in 8-row tiles (so that every
-            // thread's tiles start 32-byte aligned), else 6.
-            let unit = transposeA && panelWidth == 32 ? 8 : panelRows
+            // Whole tiles per thread (so that with Aᵀ read in place every thread's tiles start
+            // 32-byte aligned).
+            let unit = operands.tileHeight(columnCount: n)
             Threads.parallelFor((m + unit - 1) / unit, RowPanels(operands: operands, unit: unit))
         }
     }
@@ -143,6 +143,18 @@ public enum GEMM {
         let c: UnsafeMutablePointer<Float>, accumulate: Bool
         let fullWidth: Int
 
+        /// Whether the kernel reads A where it lies when C has `columnCount` columns: with
+        /// AVX-512 a plain A always, and Aᵀ when the columns make at most 16 panels (see the file
+        /// header); otherwise A is packed.
+        func isAReadInPlace(columnCount: Int) -> Bool {
+            fullWidth == 32 && (!transposeA || columnCount <= 16 * 32)
+        }
+
+        /// Rows of a full tile (`tileRows`' height): 8 for Aᵀ read in place, else 6.
+        func tileHeight(columnCount: Int) -> Int {
+            transposeA && isAReadInPlace(columnCount: columnCount) ? 8 : panelRows
+        }
+
         /// Computes C[rows, columns] with the calling thread's scratch buffers. `columns` starts
         /// at a multiple of the panel width.
         func multiply(rows: Range<Int>, columns: Range<Int>) {
@@ -152,10 +164,8 @@ public enum GEMM {
             let packedB = scratch.packedB(count: packedBCount(n: columns.count, depth: depthBlock, fullWidth: fullWidth))
             let packedA = scratch.packedA(count: blockRows * depthBlock)   // whole 6-row panels: 192 = 32 · 6
             let tile = scratch.tile
-            // With AVX-512 a plain A is read in place, and so is Aᵀ when C's columns here make at
-            // most 16 panels (see the file header); tiles are `tileRows` high.
-            let readsAInPlace = fullWidth == 32 && (!transposeA || columns.count <= 16 * 32)
-            let tileHeight = readsAInPlace && transposeA ? 8 : panelRows
+            let readsAInPlace = isAReadInPlace(columnCount: columns.count)
+            let fullTileRows = tileHeight(columnCount: columns.count)
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - p0)
@@ -164,10 +174,12 @@ public enum GEMM {
                       fullWidth: fullWidth, into: packedB)
                 for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: blockRows) {
                     let rowCount = min(blockRows, rows.upperBound - i0)
-                    if !readsAInPlace && transposeA {
-                        packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
-                    } else if !readsAInPlace {
-                        packBlockRowsA(a, k: k, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
+                    if !readsAInPlace {
+                        if transposeA {
+                            packBlockA(a, m: m, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
+                        } else {
+                            packBlockRowsA(a, k: k, i0: i0, rows: rowCount, p0: p0, depth: depth, into: packedA)
+                        }
                     }
                     var j0 = columns.lowerBound
                     while j0 < columns.upperBound {
@@ -180,7 +192,7 @@ public enum GEMM {
                         let ldb = readsBInPlace ? n : width
                         var r0 = 0
                         while r0 < rowCount {
-                            let tileRows = GEMM.tileRows(left: rowCount - r0, height: tileHeight, packed: !readsAInPlace)
+                            let tileRows = GEMM.tileRows(left: rowCount - r0, height: fullTileRows, packed: !readsAInPlace)
                             defer { r0 += tileRows }
                             let cTile = c + (i0 + r0) * n + j0
                             let aPanel: APanel
