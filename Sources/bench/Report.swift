@@ -21,10 +21,12 @@ final class BenchReport {
 
     /// Records `value` under `key` for `benchCase` at `threads` threads.
     func add(_ benchCase: String, threads: Int, _ key: String, _ value: Double) {
-        if figures.last?.name != benchCase { figures.append((benchCase, [])) }
-        let c = figures.count - 1
-        if figures[c].threads.last?.count != threads { figures[c].threads.append((threads, [])) }
-        let t = figures[c].threads.count - 1
+        // Looked up, not "the last one": gemm alternates 1 and 2 threads shape by shape, and
+        // a key must appear once in its object.
+        if !figures.contains(where: { $0.name == benchCase }) { figures.append((benchCase, [])) }
+        let c = figures.firstIndex { $0.name == benchCase }!
+        if !figures[c].threads.contains(where: { $0.count == threads }) { figures[c].threads.append((threads, [])) }
+        let t = figures[c].threads.firstIndex { $0.count == threads }!
         figures[c].threads[t].values.append((key, value))
     }
 

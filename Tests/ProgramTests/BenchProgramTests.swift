@@ -21,6 +21,20 @@ import TapestryTestSupport
         #expect(!result.stderr.contains("c_attn"), "--shapes keeps only the matching shapes")
     }
 
+    @Test func twoShapesOnTwoThreadCountsKeepEveryFigure() throws {
+        // The table alternates thread counts shape by shape; the JSON must still hold one object
+        // per thread count with every shape in it (it once began a new, duplicate "1" per shape).
+        let result = runProgram("bench", arguments: ["gemm", "--shapes", "lm_head d", "--json"], timeout: 180)
+        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let gemm = try #require(json?["gemm"] as? [String: [String: Double]], "stdout: \(result.stdout)")
+        #expect(Set(gemm.keys) == ["1", "2"])
+        #expect(Set(gemm["1"].map { Array($0.keys) } ?? []) == ["fma_peak_gflops_per_core", "lm_head dX=dY·W", "lm_head dX=dY·W % peak",
+                                                     "lm_head dW=dYᵀ·X", "lm_head dW=dYᵀ·X % peak"])
+        #expect(Set(gemm["2"].map { Array($0.keys) } ?? []) == ["lm_head dX=dY·W", "lm_head dW=dYᵀ·X"])
+        #expect(result.stdout.components(separatedBy: "\"1\":").count == 2, "one \"1\" object: \(result.stdout)")
+    }
+
     static let badCases: [BadInput] = [
         BadInput(name: "zero threads", program: "bench", arguments: ["--threads", "0"], status: 2,
                  mentions: ["bench", "--threads", "whole number >= 1", "'0'"]),
