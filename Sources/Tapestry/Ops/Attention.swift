@@ -190,10 +190,12 @@ struct AttentionForwardHead: HeadLoop {
                                              queryPosition: g.keyLength - g.queryLength + query)
                 }
                 HeadKernel.softmax(s, visible: visible, padded: padded)                // wᵢ = softmax(sᵢ)
-                (s + padded).update(repeating: 0, count: blockPadded - padded)         // exact zeros for W·V
-                let w = wp + g.weightsRow(b, h, query)
-                w.update(from: s, count: visible)
-                (w + visible).update(repeating: 0, count: g.keyLength - visible)        // masked: exactly 0
+                AttentionGeometry.zero(s + padded, count: blockPadded - padded)         // exact zeros for W·V
+                // The row of W: the softmax left exact zeros in s[visible..<padded], and the
+                // rest of the row is masked: exactly 0.
+                let w = wp + g.weightsRow(b, h, query), copied = min(padded, g.keyLength)
+                AttentionGeometry.copy(s, to: w, count: copied)
+                AttentionGeometry.zero(w + copied, count: g.keyLength - copied)
             }
             // oᵢ = Σⱼ wᵢⱼ vⱼ
             HeadKernel.rowsTimesMatrix(rows: rows, scores, rowStride: g.keyStride, count: blockVisible,
@@ -231,13 +233,19 @@ struct AttentionBackwardHead: HeadLoop {
             for r in 0..<rows {
                 let query = i + r, ds = dScores + query * g.keyStride
                 let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
-                probabilities.update(from: wp + g.weightsRow(b, h, query), count: visible)   // wᵢ, zero-padded
-                (probabilities + visible).update(repeating: 0, count: padded - visible)
+                // wᵢ, zero-padded to whole vectors: read in place when the padding lies inside
+                // W's row (its masked entries are exact zeros), else copied.
+                let row = wp + g.weightsRow(b, h, query)
+                let w = padded <= g.keyLength ? row : UnsafePointer(probabilities)
+                if padded > g.keyLength {
+                    AttentionGeometry.copy(row, to: probabilities, count: visible)
+                    AttentionGeometry.zero(probabilities + visible, count: padded - visible)
+                }
                 // dsᵢ = wᵢ ⊙ (dwᵢ − Σⱼ dwᵢⱼ wᵢⱼ) / √hs  (the 1/√hs of dq and dk, applied once;
                 // masked lanes have wᵢⱼ = 0, so their dsᵢⱼ = 0)
-                RowMath.softmaxBackward(probabilities: probabilities, outputGradient: dWeights + r * g.keyStride,
+                RowMath.softmaxBackward(probabilities: w, outputGradient: dWeights + r * g.keyStride,
                                         into: ds, count: padded, scale: g.scale, accumulate: false)
-                (ds + padded).update(repeating: 0, count: g.keyStride - padded)     // masked: exact zeros
+                AttentionGeometry.zero(ds + padded, count: g.keyStride - padded)    // masked: exact zeros
             }
             // dqᵢ += dsᵢ · K
             if let dq {
