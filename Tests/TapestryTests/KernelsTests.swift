@@ -1,6 +1,7 @@
 // The shared SIMD16 loops against their plain scalar definitions: bit-identical where the
 // order of operations is the same (row kernels, axpy, add, scale), and against Double sums for
-// the reductions, for sizes that hit the 64-wide, 16-wide and scalar-tail paths.
+// the reductions, for sizes that hit the 64-wide, 16-wide and scalar-tail paths; and the
+// 16x16 block transpose against its definition.
 
 import Testing
 @testable import Tapestry
@@ -82,5 +83,27 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
         var lanes = SIMD16<Float>()
         for lane in 0..<16 { lanes[lane] = Float(lane) }
         #expect(Kernels.horizontalSum(lanes) == 120)
+    }
+
+    @Test(arguments: [16, 9, 1])
+    func blockTransposeSwapsRowsAndColumnsAndZeroesMissingRows(rows: Int) {
+        // Source rows 20 floats apart, target rows 24 apart: element (r, c) of the source is r·100 + c.
+        let source: [Float] = (0..<16 * 20).map { index in
+            let (r, c) = index.quotientAndRemainder(dividingBy: 20)
+            return Float(r * 100 + c)
+        }
+        var target = [Float](repeating: -1, count: 16 * 24)
+        source.withUnsafeBufferPointer { s in
+            target.withUnsafeMutableBufferPointer { t in
+                Kernels.transposeBlock16(s.baseAddress!, rowStride: 20, rows: rows, into: t.baseAddress!, rowStride: 24)
+            }
+        }
+        for r in 0..<16 {
+            for c in 0..<24 {
+                // Target (r, c) is source (c, r); columns 16... of the target are left alone.
+                let expected: Float = c >= 16 ? -1 : c < rows ? Float(c * 100 + r) : 0
+                #expect(target[r * 24 + c] == expected, "target (\(r), \(c)) with \(rows) source rows")
+            }
+        }
     }
 }

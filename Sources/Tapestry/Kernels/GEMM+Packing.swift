@@ -6,7 +6,7 @@
 // When B is not transposed its rows already hold those values side by side, so full panels
 // are read where they lie (row stride n instead of width) and only the edge panel is packed.
 // A transposed B (every forward y = x·Wᵀ) is packed in 16x16 blocks, each transposed in
-// registers (`transposeBlock16`): one float at a time, the copy had cost the forward products
+// registers (`Kernels.transposeBlock16`): one float at a time, the copy had cost the forward products
 // 3-5 points of peak (93% -> 96-97% with the blocks; lm_head's 69% -> 74%; the training step
 // 2.3% faster on one thread, 1.8% on two; bench, the two builds alternated, 2026-12-05).
 // Packed A is a column of 6-row panels, each stored [k][6]; a last panel of fewer than 6 rows
@@ -86,11 +86,8 @@ extension GEMM {
                 let rows = min(16, valid - c0)
                 let source = b + (j0 + c0) * k + p0
                 for pb in stride(from: 0, to: blockDepth, by: 16) {
-                    if rows == 16 {                     // a constant 16: no test per row
-                        transposeBlock16(source + pb, rowStride: k, rows: 16, into: panel + pb * width + c0, rowStride: width)
-                    } else {
-                        transposeBlock16(source + pb, rowStride: k, rows: rows, into: panel + pb * width + c0, rowStride: width)
-                    }
+                    Kernels.transposeBlock16(source + pb, rowStride: k, rows: rows, into: panel + pb * width + c0,
+                                             rowStride: width)
                 }
                 for column in 0..<rows {
                     let row = source + column * k
@@ -99,43 +96,6 @@ extension GEMM {
             }
             j0 += width
         }
-    }
-
-    /// Writes the transpose of the 16x16 block at `source` (rows `rowStride` apart; rows past
-    /// `rows` read as zeros) to `target` (rows `targetStride` apart).
-    ///
-    /// Four rounds of "unzip" (even and odd elements of two rows laid end to end): each round
-    /// moves element (row r, column c), read as the 8-bit number 16r + c, to that number
-    /// rotated right by one bit; after four, row and column have traded places.
-    @inline(__always)
-    static func transposeBlock16(_ source: UnsafePointer<Float>, rowStride: Int, rows: Int,
-                                 into target: UnsafeMutablePointer<Float>, rowStride targetStride: Int) {
-        typealias V = SIMD16<Float>
-        @inline(__always) func row(_ r: Int) -> V { r < rows ? V(loading: source + r * rowStride) : V() }
-        // Lane by lane rather than SIMD32's evenHalf/oddHalf: those are loops that the
-        // optimizer did not always inline (each became a call, and the step 2% slower), while
-        // lanes built from lanes always fold into one two-source shuffle (vpermt2ps).
-        @inline(__always) func unzip(_ a: V, _ b: V) -> (V, V) {
-            (V(a[0], a[2], a[4], a[6], a[8], a[10], a[12], a[14], b[0], b[2], b[4], b[6], b[8], b[10], b[12], b[14]),
-             V(a[1], a[3], a[5], a[7], a[9], a[11], a[13], a[15], b[1], b[3], b[5], b[7], b[9], b[11], b[13], b[15]))
-        }
-        var v = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7),
-                 row(8), row(9), row(10), row(11), row(12), row(13), row(14), row(15))
-        for _ in 0..<4 {
-            let (e0, o0) = unzip(v.0, v.1), (e1, o1) = unzip(v.2, v.3)
-            let (e2, o2) = unzip(v.4, v.5), (e3, o3) = unzip(v.6, v.7)
-            let (e4, o4) = unzip(v.8, v.9), (e5, o5) = unzip(v.10, v.11)
-            let (e6, o6) = unzip(v.12, v.13), (e7, o7) = unzip(v.14, v.15)
-            v = (e0, e1, e2, e3, e4, e5, e6, e7, o0, o1, o2, o3, o4, o5, o6, o7)
-        }
-        v.0.store(to: target); v.1.store(to: target + targetStride)
-        v.2.store(to: target + 2 * targetStride); v.3.store(to: target + 3 * targetStride)
-        v.4.store(to: target + 4 * targetStride); v.5.store(to: target + 5 * targetStride)
-        v.6.store(to: target + 6 * targetStride); v.7.store(to: target + 7 * targetStride)
-        v.8.store(to: target + 8 * targetStride); v.9.store(to: target + 9 * targetStride)
-        v.10.store(to: target + 10 * targetStride); v.11.store(to: target + 11 * targetStride)
-        v.12.store(to: target + 12 * targetStride); v.13.store(to: target + 13 * targetStride)
-        v.14.store(to: target + 14 * targetStride); v.15.store(to: target + 15 * targetStride)
     }
 
     /// Packs rows i0..<i0+rows of op(A) = Aᵀ (A stored [k, m]), depths p0..<p0+depth, as

@@ -86,7 +86,7 @@ struct AttentionGeometry {
     }
 
     /// Copies the same slice transposed, into [hs, stride]: column t holds row t.
-    /// Whole 16x16 blocks are transposed in registers (`GEMM.transposeBlock16`), the rest (rows
+    /// Whole 16x16 blocks are transposed in registers (`Kernels.transposeBlock16`), the rest (rows
     /// or head sizes that are not multiples of 16) one float at a time.
     func gather(_ source: UnsafePointer<Float>, rowStride: Int, batch b: Int, head h: Int, rows: Int,
                 transposedInto destination: UnsafeMutablePointer<Float>, stride: Int) {
@@ -94,8 +94,8 @@ struct AttentionGeometry {
         let blockRows = rows - rows % 16, blockColumns = headSize - headSize % 16
         for t0 in Swift.stride(from: 0, to: blockRows, by: 16) {
             for d0 in Swift.stride(from: 0, to: blockColumns, by: 16) {
-                GEMM.transposeBlock16(slice + t0 * rowStride + d0, rowStride: rowStride, rows: 16,
-                                      into: destination + d0 * stride + t0, rowStride: stride)
+                Kernels.transposeBlock16(slice + t0 * rowStride + d0, rowStride: rowStride, rows: 16,
+                                         into: destination + d0 * stride + t0, rowStride: stride)
             }
         }
         for t in 0..<rows {
