@@ -20,8 +20,9 @@
 // - with AVX2, a last row panel of 1...5 rows (the packed panel is zero-padded to 6 rows, but
 //   the padding is never multiplied);
 // - with AVX-512, whose 32 registers hold up to 16 accumulators (8x32): 8-row tiles when A is
-//   read transposed in place (the dW products), and last tiles of 4-8 rows instead of 1-3 (see
-//   `tileRows`). A 1- or 2-row tile has only 2 or 4 accumulators, too few to hide the FMA
+//   read transposed in place (the dW products) and in a 16-wide edge panel (8x16: eight
+//   accumulators, as many as the FMA latency needs), and last tiles of 4-8 rows instead of 1-3
+//   (see `tileRows`). A 1- or 2-row tile has only 2 or 4 accumulators, too few to hide the FMA
 //   latency, and ran at a quarter to half speed (m = 73 and 128 have such remainders).
 //
 // Determinism: all kernels compute every element of C the same way, one chain of fused

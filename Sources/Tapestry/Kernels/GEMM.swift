@@ -5,7 +5,8 @@
 //     for each block of mc rows of C:
 //       for each B panel (16 or 32 columns):
 //         for each 6-row panel of A:           micro-kernel: one 6x16 or 6x32 tile of C
-// (with AVX-512: 8-row panels of Aᵀ, and no last panel of 1-3 rows; see `tileRows`)
+// (with AVX-512: 8-row tiles for Aᵀ and in a 16-wide edge panel, and no last tile of 1-3 rows;
+// see `tileRows` and `Operands.tileHeight`)
 // Packing makes every load in the kernel sequential and lets one kernel serve A·B, A·Bᵀ and
 // Aᵀ·B (see GEMM+Packing): Bᵀ into panels [depth][16 or 32], and with AVX2 A and Aᵀ into panels
 // [depth][6], so the kernel's six broadcasts of a step are six consecutive floats.
@@ -84,7 +85,7 @@ public enum GEMM {
         } else {
             // Whole tiles per thread (so that with Aᵀ read in place every thread's tiles start
             // 32-byte aligned).
-            let unit = operands.tileHeight(columnCount: n)
+            let unit = operands.tileHeight(columnCount: n, panelWidth: panelWidth)
             Threads.parallelFor((m + unit - 1) / unit, RowPanels(operands: operands, unit: unit))
         }
     }
@@ -150,9 +151,15 @@ public enum GEMM {
             fullWidth == 32 && (!transposeA || columnCount <= 16 * 32)
         }
 
-        /// Rows of a full tile (`tileRows`' height): 8 for Aᵀ read in place, else 6.
-        func tileHeight(columnCount: Int) -> Int {
-            transposeA && isAReadInPlace(columnCount: columnCount) ? 8 : panelRows
+        /// Rows of a full tile (`tileRows`' height) in a panel `panelWidth` wide: 8 when A is
+        /// read in place and either transposed or the panel is a 16-wide edge, else 6.
+        /// A 6x16 tile has 6 accumulators, too few to cover the FMA latency (2 FMAs per cycle,
+        /// 4 cycles each: 8 in flight); in 8-row tiles lm_head's forward (n = 73 = 64 + a
+        /// 16-wide edge) went from 74% to 82% of peak. Full 32-wide panels of a plain A stay at
+        /// 6 rows: 12 accumulators are enough, and 8 rows measured 1-2 points slower there.
+        func tileHeight(columnCount: Int, panelWidth: Int) -> Int {
+            guard isAReadInPlace(columnCount: columnCount) else { return panelRows }
+            return transposeA || panelWidth < fullWidth ? 8 : panelRows
         }
 
         /// Computes C[rows, columns] with the calling thread's scratch buffers. `columns` starts
@@ -165,7 +172,6 @@ public enum GEMM {
             let packedA = scratch.packedA(count: blockRows * depthBlock)   // whole 6-row panels: 192 = 32 · 6
             let tile = scratch.tile
             let readsAInPlace = isAReadInPlace(columnCount: columns.count)
-            let fullTileRows = tileHeight(columnCount: columns.count)
 
             for p0 in stride(from: 0, to: k, by: depthBlock) {
                 let depth = min(depthBlock, k - p0)
@@ -190,9 +196,10 @@ public enum GEMM {
                         let bPanel = readsBInPlace ? b + p0 * n + j0
                                                    : UnsafePointer(packedB + (j0 - columns.lowerBound) * depth)
                         let ldb = readsBInPlace ? n : width
+                        let height = tileHeight(columnCount: columns.count, panelWidth: width)
                         var r0 = 0
                         while r0 < rowCount {
-                            let tileRows = GEMM.tileRows(left: rowCount - r0, height: fullTileRows, packed: !readsAInPlace)
+                            let tileRows = GEMM.tileRows(left: rowCount - r0, height: height, packed: !readsAInPlace)
                             defer { r0 += tileRows }
                             let cTile = c + (i0 + r0) * n + j0
                             let aPanel: APanel
