@@ -6,6 +6,10 @@
 // (peaks of 264-289 GFLOP/s have been read here), so a ratio to a peak measured once, seconds
 // earlier, moved with it.
 //
+// A shape whose n is not a multiple of 16 (lm_head's 73 columns) gets a note under the table:
+// the kernel computes C in 16-column panels, so only n/⌈n⌉₁₆ of its work is useful, and the
+// note gives "% peak" against that bound too (JSON: "<shape> % of lane bound").
+//
 // Shapes: B·T = 768 rows, C = 128, 4 heads of 32, MLP 512, vocab 73. For a Linear layer with
 // weight W [out, in]: forward y = x·Wᵀ (A·Bᵀ), dX = dY·W (A·B), dW = dYᵀ·X (Aᵀ·B).
 
@@ -54,6 +58,7 @@ func benchGEMM(options: BenchOptions) {
     var generator = RandomGenerator(seed: 1)
     var stepFLOPs = 0.0, stepSeconds = 0.0               // the Linear products of one step, 1 thread
     var stepPeakSeconds = 0.0                            // the same FLOPs at the peak of each shape's rounds
+    var laneNotes: [String] = []                         // shapes whose n does not fill whole vectors
     for shape in gemmShapes where options.shapeFilter.map({ shape.name.contains($0) }) ?? true {
         let a = Tensor.randomNormal([shape.m * shape.k], using: &generator)
         let b = Tensor.randomNormal([shape.k * shape.n], using: &generator)
@@ -87,6 +92,14 @@ func benchGEMM(options: BenchOptions) {
                 report.add("gemm", threads: 1, shape.name, gflops)
                 report.add("gemm", threads: 1, shape.name + " % peak", ratio * 100)
                 line += format(gflops, width: 17) + format(ratio * 100, width: 8)
+                if shape.n % 16 != 0 {
+                    // The kernel computes C in 16-column panels: the lanes past n are work too.
+                    let lanes = (shape.n + 15) / 16 * 16, bound = Double(shape.n) / Double(lanes)
+                    report.add("gemm", threads: 1, shape.name + " % of lane bound", ratio / bound * 100)
+                    laneNotes.append("\(shape.name): \(shape.n) columns fill \(lanes) vector lanes, so at most "
+                                     + "\(format(bound * 100, width: 0))% of peak is useful work; "
+                                     + "\(format(ratio * 100, width: 0))% is \(format(ratio / bound * 100, width: 0))% of that")
+                }
                 stepFLOPs += Double(shape.perStep) * flops
                 stepSeconds += Double(shape.perStep) * seconds
                 stepPeakSeconds += Double(shape.perStep) * flops / (median(peaks) * 1e9)
@@ -98,6 +111,7 @@ func benchGEMM(options: BenchOptions) {
         }
         report.line(line)
     }
+    laneNotes.forEach(report.line)
     if stepSeconds > 0 && options.shapeFilter == nil {     // a subset of the shapes is not a step
         // One step's Linear products together: every layer's shapes 4 times, lm_head's once.
         let gflops = stepFLOPs / stepSeconds / 1e9

@@ -35,6 +35,19 @@ import TapestryTestSupport
         #expect(result.stdout.components(separatedBy: "\"1\":").count == 2, "one \"1\" object: \(result.stdout)")
     }
 
+    @Test func aShapeThatDoesNotFillItsVectorsIsMeasuredAgainstItsLaneBound() throws {
+        // lm_head's forward: 73 columns take five 16-float vectors, so 73/80 of the work is useful.
+        let result = runProgram("bench", arguments: ["gemm", "--threads", "1", "--shapes", "lm_head y=", "--json"],
+                                timeout: 120)
+        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let gemm = try #require(json?["gemm"] as? [String: Double], "stdout: \(result.stdout)")
+        let percent = try #require(gemm["lm_head y=x·Wᵀ % peak"]), ofBound = try #require(gemm["lm_head y=x·Wᵀ % of lane bound"])
+        #expect(abs(ofBound - percent * 80 / 73) < 1e-9, "\(gemm)")
+        #expect(result.stderr.contains("73 columns fill 80 vector lanes, so at most 91.3% of peak is useful work"),
+                "stderr: \(result.stderr)")
+    }
+
     static let badCases: [BadInput] = [
         BadInput(name: "zero threads", program: "bench", arguments: ["--threads", "0"], status: 2,
                  mentions: ["bench", "--threads", "whole number >= 1", "'0'"]),
