@@ -6,46 +6,45 @@ import Foundation
 import Testing
 import TapestryTestSupport
 
+/// Runs `bench gemm` with `arguments` and `--json`; returns its "gemm" object as `Figures` and
+/// the table it wrote to stderr, or fails the test.
+private func benchGEMM<Figures>(_ arguments: [String], as: Figures.Type, timeout: TimeInterval = 120) throws
+    -> (gemm: Figures, stdout: String, table: String) {
+    let result = runProgram("bench", arguments: ["gemm"] + arguments + ["--json"], timeout: timeout)
+    #expect(result.exitCode == 0, "stderr: \(result.stderr)")
+    let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    let gemm = try #require(json?["gemm"] as? Figures, "stdout: \(result.stdout)")
+    return (gemm, result.stdout, result.stderr)
+}
+
 @Suite struct BenchProgramTests {
     @Test func oneGEMMShapeAsJSON() throws {
         // One attention-head shape: about a second, most of it measuring the FMA peak.
-        let result = runProgram("bench", arguments: ["gemm", "--threads", "1", "--shapes", "head att", "--json"],
-                                timeout: 120)
-        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
-        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let gemm = try #require(json?["gemm"] as? [String: Double], "stdout: \(result.stdout)")
+        let (gemm, _, table) = try benchGEMM(["--threads", "1", "--shapes", "head att"], as: [String: Double].self)
         #expect(Set(gemm.keys) == ["fma_peak_gflops_per_core", "head att·v", "head att·v % peak"])
         #expect(gemm.values.allSatisfy { $0.isFinite && $0 > 0 }, "\(gemm)")
         // The table goes to stderr with --json: the header, the column names and the one shape.
-        #expect(result.stderr.contains("FMA peak, one core") && result.stderr.contains("head att·v"))
-        #expect(!result.stderr.contains("c_attn"), "--shapes keeps only the matching shapes")
+        #expect(table.contains("FMA peak, one core") && table.contains("head att·v"))
+        #expect(!table.contains("c_attn"), "--shapes keeps only the matching shapes")
     }
 
     @Test func twoShapesOnTwoThreadCountsKeepEveryFigure() throws {
         // The table alternates thread counts shape by shape; the JSON must still hold one object
         // per thread count with every shape in it (it once began a new, duplicate "1" per shape).
-        let result = runProgram("bench", arguments: ["gemm", "--shapes", "lm_head d", "--json"], timeout: 180)
-        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
-        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let gemm = try #require(json?["gemm"] as? [String: [String: Double]], "stdout: \(result.stdout)")
+        let (gemm, stdout, _) = try benchGEMM(["--shapes", "lm_head d"], as: [String: [String: Double]].self, timeout: 180)
         #expect(Set(gemm.keys) == ["1", "2"])
         #expect(Set(gemm["1"].map { Array($0.keys) } ?? []) == ["fma_peak_gflops_per_core", "lm_head dX=dY·W", "lm_head dX=dY·W % peak",
                                                      "lm_head dW=dYᵀ·X", "lm_head dW=dYᵀ·X % peak"])
         #expect(Set(gemm["2"].map { Array($0.keys) } ?? []) == ["lm_head dX=dY·W", "lm_head dW=dYᵀ·X"])
-        #expect(result.stdout.components(separatedBy: "\"1\":").count == 2, "one \"1\" object: \(result.stdout)")
+        #expect(stdout.components(separatedBy: "\"1\":").count == 2, "one \"1\" object: \(stdout)")
     }
 
     @Test func aShapeThatDoesNotFillItsVectorsIsMeasuredAgainstItsLaneBound() throws {
         // lm_head's forward: 73 columns take five 16-float vectors, so 73/80 of the work is useful.
-        let result = runProgram("bench", arguments: ["gemm", "--threads", "1", "--shapes", "lm_head y=", "--json"],
-                                timeout: 120)
-        #expect(result.exitCode == 0, "stderr: \(result.stderr)")
-        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        let gemm = try #require(json?["gemm"] as? [String: Double], "stdout: \(result.stdout)")
+        let (gemm, _, table) = try benchGEMM(["--threads", "1", "--shapes", "lm_head y="], as: [String: Double].self)
         let percent = try #require(gemm["lm_head y=x·Wᵀ % peak"]), ofBound = try #require(gemm["lm_head y=x·Wᵀ % of lane bound"])
         #expect(abs(ofBound - percent * 80 / 73) < 1e-9, "\(gemm)")
-        #expect(result.stderr.contains("73 columns fill 80 vector lanes, so at most 91.3% of peak is useful work"),
-                "stderr: \(result.stderr)")
+        #expect(table.contains("73 columns fill 80 vector lanes, so at most 91.3% of peak is useful work"), "stderr: \(table)")
     }
 
     static let badCases: [BadInput] = [
