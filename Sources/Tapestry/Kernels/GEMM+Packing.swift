@@ -6,9 +6,9 @@
 // When B is not transposed its rows already hold those values side by side, so full panels
 // are read where they lie (row stride n instead of width) and only the edge panel is packed.
 // A transposed B (every forward y = x·Wᵀ) is packed in 16x16 blocks, each transposed in
-// registers (`Kernels.transposeBlock16`): one float at a time, the copy had cost the forward products
-// 3-5 points of peak (93% -> 96-97% with the blocks; lm_head's 69% -> 74%; the training step
-// 2.3% faster on one thread, 1.8% on two; bench, the two builds alternated, 2026-12-05).
+// registers (`Kernels.transposeBlock16`). One float at a time, the copy had cost the forward
+// products 3-5 points of peak (93% -> 96-97% with the blocks; lm_head's 69% -> 74%; the
+// training step 2.3% faster on one thread, 1.8% on two; bench, builds alternated, 2026-12-05).
 // Packed A is a column of 6-row panels, each stored [k][6]; a last panel of fewer than 6 rows
 // gets zero rows so that it too runs the full 6-row kernel.
 // The transposed products only change how these loops read their source; the kernel never
