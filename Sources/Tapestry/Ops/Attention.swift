@@ -123,7 +123,8 @@ extension Variable {
         forward()
 
         // Backward's workspace per head: Vᵀ [hs, Tk], K [Tk, hs], Q [Tq, hs], dO [Tq, hs], one
-        // row of W [Tk], a block of rows of dW [6, Tk], and dS [Tq, Tk].
+        // row of W zero-padded [Tk rounded up to 16] (used only when that padding would run past
+        // W's own row), a block of rows of dW [6, Tk], and dS [Tq, Tk].
         let backwardWorkspace = WorkspaceLayout(pieces: [
             g.headSize * g.keyStride, g.keyLength * g.headStride, g.queryLength * g.headStride,
             g.queryLength * g.headStride, g.keyStride, block * g.keyStride, g.queryLength * g.keyStride])

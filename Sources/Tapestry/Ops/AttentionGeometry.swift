@@ -4,7 +4,8 @@
 // Head h of batch element b owns channels h·hs..<(h+1)·hs of each row of q, k and v; this file
 // turns (b, t, h) into flat offsets, says which keys a query sees under the causal mask, pads
 // workspace rows to whole vectors, gathers one head's rows (or their transpose) into a
-// workspace, and runs a body once per (b, h) pair over the threads.
+// workspace, copies and zeroes short rows without a libc call (`copy`, `zero`), and runs a body
+// once per (b, h) pair over the threads.
 
 /// The sizes of one attention call, and the index arithmetic of its per-head slices.
 struct AttentionGeometry {
