@@ -14,8 +14,9 @@
 // floats. Weight decay skips vectors (biases, LayerNorm gains): nanoGPT's `configure_optimizers`
 // puts every parameter with dim < 2 in a group with weight_decay 0.
 //
-// What it is not: parameter groups, amsgrad, or multi-threaded. The update is one SIMD16 pass
-// per parameter; it is elementwise, so it is deterministic by construction.
+// What it is not: parameter groups or amsgrad. The update is one SIMD16 pass per parameter,
+// each thread taking one contiguous part of every parameter (`Parts`); it is elementwise, so it
+// is deterministic by construction, on any thread count.
 // Lesson: notebooks-md/09-training.md
 
 import Tapestry
