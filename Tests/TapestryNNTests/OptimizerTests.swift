@@ -4,7 +4,7 @@
 import Foundation
 import Testing
 import Tapestry
-import TapestryNN
+@testable import TapestryNN
 import TapestryTestSupport
 
 @Suite struct SGDTests {
@@ -62,6 +62,44 @@ import TapestryTestSupport
         // 1000 elements (not a multiple of 4): Σ k² for k = 1...1000 = 333 833 500.
         let ps = parameters([Tensor((1...999).map(Float.init)), Tensor([1000])])
         #expect(gradientNorm(ps) == (333_833_500.0).squareRoot())
+    }
+
+    /// The order `sumOfSquares` promises, written out one lane at a time: element i into lane
+    /// i % 16 by a fused multiply-add, then lanes l and l + 8 added, then l and l + 4, l and
+    /// l + 2, and the last two.
+    func laneOrderSum(_ values: [Float]) -> Double {
+        var lanes = [Double](repeating: 0, count: 16)
+        for (i, value) in values.enumerated() { lanes[i % 16].addProduct(Double(value), Double(value)) }
+        let eight = (0..<8).map { lanes[$0] + lanes[$0 + 8] }
+        let four = (0..<4).map { eight[$0] + eight[$0 + 4] }
+        let two = (0..<2).map { four[$0] + four[$0 + 2] }
+        return two[0] + two[1]
+    }
+
+    @Test(arguments: [0, 1, 15, 16, 17, 40, 1000])
+    func sumOfSquaresFollowsItsLaneOrderBitForBit(count: Int) {
+        var generator = RandomGenerator(seed: UInt64(count + 3))
+        let values = (0..<count).map { _ in generator.normal() * 1000 }
+        let sum = values.withUnsafeBufferPointer { sumOfSquares($0.baseAddress!, count: count) }
+        #expect(sum == laneOrderSum(values), "\(count) values")
+        let exact = values.reduce(0.0) { $0 + Double($1) * Double($1) }
+        #expect(abs(sum - exact) <= 1e-12 * max(exact, 1))
+    }
+
+    @Test func normIsTheSameOnOneThreadAndTwo() {
+        // Enough values (> parallelNormWork) that two threads split the parameters between them,
+        // in sizes that do not split evenly.
+        var generator = RandomGenerator(seed: 11)
+        let ps = parameters([300, 70_001, 17, 65_536, 9_999, 1].map { count in
+            Tensor((0..<count).map { _ in generator.normal() })
+        })
+        let expected = ps.reduce(0.0) { total, p in total + laneOrderSum(p.grad.scalars) }.squareRoot()
+        let saved = Threads.count
+        defer { Threads.setCount(saved) }
+        for threads in [1, 2, 3] {
+            Threads.setCount(threads)
+            #expect(gradientNorm(ps) == expected, "\(threads) threads")
+        }
     }
 }
 
