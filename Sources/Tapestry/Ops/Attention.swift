@@ -171,7 +171,7 @@ struct AttentionForwardHead: HeadLoop {
     let alibiSlopes: [Float]?
 
     func run(batch b: Int, head h: Int, workspace ws: Workspace) {
-        let block = HeadKernel.blockRows
+        let block = HeadKernel.blockRows, wide = HeadKernel.wideBlocks
         let kTransposed = ws[0], values = ws[1], scores = ws[2]
         g.gather(kp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: kTransposed, stride: g.keyStride)
         g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, into: values)
@@ -182,7 +182,7 @@ struct AttentionForwardHead: HeadLoop {
             // row's own `visible` are masked next)
             HeadKernel.rowsTimesMatrix(rows: rows, qp + g.inputRow(b, i, h, length: g.queryLength), rowStride: g.inputStride,
                                        count: g.headSize, kTransposed, stride: g.keyStride, columns: blockPadded,
-                                       scale: g.scale, into: scores, outStride: g.keyStride, accumulate: false)
+                                       scale: g.scale, into: scores, outStride: g.keyStride, accumulate: false, wide: wide)
             for r in 0..<rows {
                 let query = i + r, s = scores + r * g.keyStride
                 let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
@@ -202,7 +202,7 @@ struct AttentionForwardHead: HeadLoop {
             HeadKernel.rowsTimesMatrix(rows: rows, scores, rowStride: g.keyStride, count: blockVisible,
                                        values, stride: g.headStride, columns: g.headSize, scale: 1,
                                        into: yp + g.row(b, i, h, length: g.queryLength), outStride: g.channels,
-                                       accumulate: false)
+                                       accumulate: false, wide: wide)
         }
     }
 }
@@ -217,7 +217,7 @@ struct AttentionBackwardHead: HeadLoop {
     let addQ: Bool, addK: Bool, addV: Bool                                               // add to, or overwrite
 
     func run(batch b: Int, head h: Int, workspace ws: Workspace) {
-        let block = HeadKernel.blockRows
+        let block = HeadKernel.blockRows, wide = HeadKernel.wideBlocks
         let vTransposed = ws[0], keys = ws[1], queries = ws[2], dOutRows = ws[3]
         let probabilities = ws[4], dWeights = ws[5], dScores = ws[6]
         g.gather(vp, rowStride: g.inputStride, batch: b, head: h, rows: g.keyLength, transposedInto: vTransposed, stride: g.keyStride)
@@ -230,7 +230,7 @@ struct AttentionBackwardHead: HeadLoop {
             // dwᵢ = doᵢ · Vᵀ
             HeadKernel.rowsTimesMatrix(rows: rows, dOutRows + i * g.headStride, rowStride: g.headStride,
                                        count: g.headSize, vTransposed, stride: g.keyStride, columns: blockPadded,
-                                       scale: 1, into: dWeights, outStride: g.keyStride, accumulate: false)
+                                       scale: 1, into: dWeights, outStride: g.keyStride, accumulate: false, wide: wide)
             for r in 0..<rows {
                 let query = i + r, ds = dScores + query * g.keyStride
                 let visible = g.visibleKeys(query: query), padded = AttentionGeometry.padded(visible)
@@ -253,7 +253,7 @@ struct AttentionBackwardHead: HeadLoop {
                 HeadKernel.rowsTimesMatrix(rows: rows, dScores + i * g.keyStride, rowStride: g.keyStride,
                                            count: blockVisible, keys, stride: g.headStride, columns: g.headSize,
                                            scale: 1, into: dq + g.inputRow(b, i, h, length: g.queryLength),
-                                           outStride: g.inputStride, accumulate: addQ)
+                                           outStride: g.inputStride, accumulate: addQ, wide: wide)
             }
         }
         for j in stride(from: 0, to: g.keyLength, by: block) {
@@ -269,7 +269,7 @@ struct AttentionBackwardHead: HeadLoop {
                                            queries + first * g.headStride, stride: g.headStride,
                                            columns: g.headSize, scale: 1,
                                            into: dk + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
-                                           accumulate: addK)
+                                           accumulate: addK, wide: wide)
             }
             // dvⱼ += Σᵢ wᵢⱼ doᵢ        (row j of Wᵀ · dO, W read down its column j)
             if let dv {
@@ -278,7 +278,7 @@ struct AttentionBackwardHead: HeadLoop {
                                            dOutRows + first * g.headStride, stride: g.headStride,
                                            columns: g.headSize, scale: 1,
                                            into: dv + g.inputRow(b, j, h, length: g.keyLength), outStride: g.inputStride,
-                                           accumulate: addV)
+                                           accumulate: addV, wide: wide)
             }
         }
     }

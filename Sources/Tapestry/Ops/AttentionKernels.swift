@@ -54,16 +54,18 @@ enum HeadKernel {
     /// from 0, then scaled and added to `out`: the same bits whether a row is computed in a
     /// block or alone (a decoding step with a KV cache computes one row), and trailing zero
     /// terms (a row of the block that sees fewer keys) leave a sum unchanged.
+    /// `wide`: `wideBlocks`, read once by the caller (a static with a computed value costs a
+    /// `swift_once` call at every read, which ran thousands of times per step here).
     @inline(__always)
     static func rowsTimesMatrix(rows: Int, _ a: UnsafePointer<Float>, rowStride: Int, step: Int = 1, count k: Int,
                                 _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
-                                into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
+                                into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool, wide: Bool) {
         if rows == 1 {
             rowTimesMatrix(a, step: step, count: k, m, stride: stride, columns: n, scale: scale, into: out,
                            accumulate: accumulate)
         } else {
             blockTimesMatrix(rows: rows, a, rowStride: rowStride, step: step, count: k, m, stride: stride, columns: n,
-                             scale: scale, into: out, outStride: outStride, accumulate: accumulate)
+                             scale: scale, into: out, outStride: outStride, accumulate: accumulate, wide: wide)
         }
     }
 
@@ -81,19 +83,19 @@ enum HeadKernel {
     /// the 32 registers of AVX-512 (with AVX2's 16 they would spill).
     static let wideBlocks = GEMM.defaultPanelWidth == 32
 
-    /// `rowsTimesMatrix` for 2...6 rows: 32 columns at a time (twelve accumulators) with AVX-512,
-    /// then 16 at a time (six). A block of fewer than six rows repeats its last row in the
-    /// missing ones and stores only its own.
+    /// `rowsTimesMatrix` for 2...6 rows: 32 columns at a time (twelve accumulators) when `wide`
+    /// (AVX-512), then 16 at a time (six). A block of fewer than six rows repeats its last row in
+    /// the missing ones and stores only its own.
     @inline(__always)
     static func blockTimesMatrix(rows: Int, _ a: UnsafePointer<Float>, rowStride: Int, step: Int, count k: Int,
                                  _ m: UnsafePointer<Float>, stride: Int, columns n: Int, scale: Float,
-                                 into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool) {
+                                 into out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool, wide: Bool) {
         // Offsets of the six rows of A; a short block reads its last row again.
         let o1 = Swift.min(1, rows - 1) * rowStride, o2 = Swift.min(2, rows - 1) * rowStride
         let o3 = Swift.min(3, rows - 1) * rowStride, o4 = Swift.min(4, rows - 1) * rowStride
         let o5 = Swift.min(5, rows - 1) * rowStride
         var first = 0                                   // columns before `first` are done
-        while wideBlocks && n - first > 16 {
+        while wide && n - first > 16 {
             // Two vectors of M per step of p: each broadcast of A serves two FMAs.
             var s00 = SIMD16<Float>(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00
             var s30 = s00, s31 = s00, s40 = s00, s41 = s00, s50 = s00, s51 = s00
