@@ -47,7 +47,8 @@ public func gradientNorm(_ parameters: [Parameter]) -> Double {
     }
 }
 
-/// Below this many gradient values (about 30 µs on one core) a fork costs more than it saves.
+/// Below this many gradient values (roughly 10 µs of summing on one core, an estimate) a fork
+/// costs more than it saves.
 let parallelNormWork = 1 << 17
 
 /// Part t of `parts` computes the square sums of the parameters whose first element lies in
