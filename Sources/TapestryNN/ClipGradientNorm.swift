@@ -51,8 +51,8 @@ public func gradientNorm(_ parameters: [Parameter]) -> Double {
 /// costs more than it saves.
 let parallelNormWork = 1 << 17
 
-/// Part t of `parts` computes the square sums of the parameters whose first element lies in
-/// elements [t·total/parts, (t+1)·total/parts) of all gradients laid end to end.
+/// sums[i] = Σ g² of parameter i. With all gradients laid end to end, cut into `parts` equal
+/// parts, a parameter belongs to the part its first element falls in.
 struct ParameterSquareSums: ParallelLoop {
     let parameters: [Parameter]
     let parts: Int
@@ -60,12 +60,11 @@ struct ParameterSquareSums: ParallelLoop {
     let sums: UnsafeMutablePointer<Double>
 
     func run(_ range: Range<Int>) {
-        let low = range.lowerBound * total / parts, high = range.upperBound * total / parts
-        var start = 0
+        var start = 0                                          // of the parameter, end to end
         for (index, parameter) in parameters.enumerated() {
             defer { start += parameter.count }
-            guard start >= low && (start < high || (high == total && start == total)) else { continue }
-            sums[index] = sumOfSquares(parameter.gradientPointer, count: parameter.count)
+            let part = total == 0 ? 0 : min(parts - 1, start * parts / total)
+            if range.contains(part) { sums[index] = sumOfSquares(parameter.gradientPointer, count: parameter.count) }
         }
     }
 }
