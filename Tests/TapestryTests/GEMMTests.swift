@@ -1,7 +1,9 @@
 // GEMM against two independent references, for all three forms and both micro-kernels:
 //  - a naive triple loop summed in Double (is the math right?), and
-//  - a scalar chain of fused multiply-adds in Float, in order p = 0..<k (is every bit right?
-//    GEMM promises exactly this chain for each element, whatever the tiling or thread count).
+//  - a scalar model of GEMM's rounding (is every bit right?): for each element a chain of fused
+//    multiply-adds in Float, in order p = 0..<k, whatever the tiling or thread count; except the
+//    narrow edge of A·Bᵀ (its last n % 16 columns), which GEMM+NarrowEdge sums as 16/g chains
+//    over p mod 16/g and a tree (`edgeSum`; GEMMNarrowEdgeTests tests it on its own).
 
 import Testing
 @testable import Tapestry
@@ -50,17 +52,50 @@ struct GEMMCase: CustomStringConvertible {
         sampled ? (0..<m).filter { $0 % 5 == 0 || $0 >= m - 6 } : Array(0..<m)
     }
 
-    /// The scalar fused-multiply-add chain that GEMM promises, bit for bit (unchecked rows stay NaN).
-    func fmaChain(accumulate: Bool, sampled: Bool = false) -> [Float] {
+    /// GEMM's rounding, bit for bit (unchecked rows stay NaN): the scalar fused-multiply-add
+    /// chain, or in the narrow edge `edgeSum` added to C.
+    func roundingModel(accumulate: Bool, sampled: Bool = false) -> [Float] {
         var c = [Float](repeating: .nan, count: m * n)
+        let edgeWidths = narrowEdgeGroupWidths()
         for i in checkedRows(sampled: sampled) {
             for j in 0..<n {
+                if let width = edgeWidths[j] {
+                    let sum = edgeSum(i, j, groupWidth: width)
+                    c[i * n + j] = accumulate ? c0[i * n + j] + sum : sum
+                    continue
+                }
                 var sum: Float = accumulate ? c0[i * n + j] : 0
                 for p in 0..<k { sum = sum.addingProduct(opA(i, p), opB(p, j)) }
                 c[i * n + j] = sum
             }
         }
         return c
+    }
+
+    /// For each column, the width g of its narrow-edge group, or nil outside the edge. The edge
+    /// is the last n % 16 columns of A·Bᵀ (plain A), in groups of 8, 4, 2, 1: the binary digits
+    /// of its width, widest first.
+    func narrowEdgeGroupWidths() -> [Int?] {
+        var widths = [Int?](repeating: nil, count: n)
+        guard transposeB, !transposeA else { return widths }
+        var j = n - n % 16
+        for width in [8, 4, 2, 1] where (n % 16) & width != 0 {
+            for column in j..<(j + width) { widths[column] = width }
+            j += width
+        }
+        return widths
+    }
+
+    /// An edge element of a group g columns wide: s = 16/g chains, chain d the fused
+    /// multiply-adds over p = d, d + s, ... < k from 0, then summed by adjacent pairs
+    /// ((c0 + c1) + (c2 + c3)) + ...
+    func edgeSum(_ i: Int, _ j: Int, groupWidth g: Int) -> Float {
+        var chains = [Float](repeating: 0, count: 16 / g)
+        for p in 0..<k { chains[p % chains.count] = chains[p % chains.count].addingProduct(opA(i, p), opB(p, j)) }
+        while chains.count > 1 {
+            chains = stride(from: 0, to: chains.count, by: 2).map { chains[$0] + chains[$0 + 1] }
+        }
+        return chains[0]
     }
 
     /// Largest |GEMM − exact| / (Σ_p |a_ip b_pj| + |c0|), the exact value summed in Double.
@@ -111,7 +146,7 @@ let modelGEMMShapes: [(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Boo
         for (index, form) in Self.forms.enumerated() {
             let problem = GEMMCase(m: m, n: n, k: k, transposeA: form.0, transposeB: form.1, seed: UInt64(index + 1))
             for accumulate in [false, true] {
-                let expected = problem.fmaChain(accumulate: accumulate)
+                let expected = problem.roundingModel(accumulate: accumulate)
                 for width in [16, 32] {
                     let c = problem.run(accumulate: accumulate, panelWidth: width)
                     #expect(c == expected, "\(problem) accumulate \(accumulate) panel width \(width)")
@@ -128,10 +163,10 @@ let modelGEMMShapes: [(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Boo
                                    transposeB: shape.transposeB, seed: UInt64(100 + index))
             let accumulate = index % 2 == 1            // both modes, without doubling the run time
             let c = problem.run(accumulate: accumulate)
-            let expected = problem.fmaChain(accumulate: accumulate, sampled: true)
+            let expected = problem.roundingModel(accumulate: accumulate, sampled: true)
             let rows = problem.checkedRows(sampled: true)
             let mismatches = rows.filter { i in (0..<shape.n).contains { j in c[i * shape.n + j] != expected[i * shape.n + j] } }
-            #expect(mismatches.count == 0, "\(problem): \(mismatches.count) rows differ from the FMA chain, first \(mismatches.first ?? -1)")
+            #expect(mismatches.count == 0, "\(problem): \(mismatches.count) rows differ from the rounding model, first \(mismatches.first ?? -1)")
             let error = problem.maxRelativeError(c, accumulate: accumulate, sampled: true)
             #expect(error < Self.tolerance, "\(problem): relative error \(error)")
         }

@@ -27,7 +27,8 @@
 //
 // Determinism: all kernels compute every element of C the same way, one chain of fused
 // multiply-adds in order p = 0, 1, 2, ... starting from C (or 0), so the result for an element
-// never depends on which kernel, tile or thread computed it.
+// never depends on which kernel, tile or thread computed it. (The narrow edge of A·Bᵀ is not
+// computed here: see GEMM+NarrowEdge.)
 
 extension GEMM {
     typealias Vector = SIMD16<Float>

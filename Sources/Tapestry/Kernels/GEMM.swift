@@ -32,9 +32,14 @@
 // so there is one fork per GEMM and no barrier inside.
 // What it is not: a general BLAS (no strides, no alpha/beta, no aliasing of C with A or B).
 //
+// The narrow edge: for A·Bᵀ with a plain A (a Linear forward) the last n % 16 columns do not
+// fill a vector; they are computed apart, with k across the lanes (GEMM+NarrowEdge). That took
+// lm_head's forward (n = 73 = 64 + 9) from 81-84% of peak to 90-92%.
+//
 // Determinism: every element of C is one chain of fused multiply-adds over p = 0..<k in order,
 // starting from C (accumulate) or 0; a later depth block continues the chain from the value it
-// stored in C. Thread count, split, kernel and tile position never change a single bit.
+// stored in C. The narrow edge is the one exception: 16/g chains over p mod 16/g and a fixed
+// tree (see its file). Thread count, split, kernel and tile position never change a single bit.
 
 #if canImport(Glibc)
 import Glibc
@@ -50,7 +55,8 @@ public enum GEMM {
     /// op(B) is B stored [k, n], or Bᵀ when `transposeB` (B stored [n, k]).
     /// Forward of a Linear layer is `transposeB`; dX = dY·W is plain; dW = dYᵀ·X is `transposeA`.
     /// Each C[i, j] is the fused-multiply-add chain c = fma(op(A)[i, p], op(B)[p, j], c) for
-    /// p = 0, 1, ..., k-1, so results are bit-identical for any thread count.
+    /// p = 0, 1, ..., k-1 (in the last n % 16 columns of A·Bᵀ, chains over p mod 16/g and a
+    /// tree: GEMM+NarrowEdge), so results are bit-identical for any thread count.
     public static func multiply(m: Int, n: Int, k: Int,
                                 a: UnsafePointer<Float>, transposeA: Bool,
                                 b: UnsafePointer<Float>, transposeB: Bool,
@@ -155,16 +161,25 @@ public enum GEMM {
         /// read in place and either transposed or the panel is a 16-wide edge, else 6.
         /// A 6x16 tile has 6 accumulators, too few to cover the FMA latency (2 FMAs per cycle,
         /// 4 cycles each: 8 in flight); in 8-row tiles lm_head's forward (n = 73 = 64 + a
-        /// 16-wide edge) went from 74% to 82% of peak. Full 32-wide panels of a plain A stay at
-        /// 6 rows: 12 accumulators are enough, and 8 rows measured 1-2 points slower there.
+        /// 16-wide edge, before the narrow edge took those 9 columns) went from 74% to 82% of
+        /// peak. Full 32-wide panels of a plain A stay at 6 rows: 12 accumulators are enough,
+        /// and 8 rows measured 1-2 points slower there.
         func tileHeight(columnCount: Int, panelWidth: Int) -> Int {
             guard isAReadInPlace(columnCount: columnCount) else { return panelRows }
             return transposeA || panelWidth < fullWidth ? 8 : panelRows
         }
 
         /// Computes C[rows, columns] with the calling thread's scratch buffers. `columns` starts
-        /// at a multiple of the panel width.
-        func multiply(rows: Range<Int>, columns: Range<Int>) {
+        /// at a multiple of the panel width. A narrow edge inside it goes first, on its own.
+        func multiply(rows: Range<Int>, columns allColumns: Range<Int>) {
+            var columns = allColumns
+            if allColumns.upperBound == n && hasNarrowEdge(n: n, transposeA: transposeA, transposeB: transposeB) {
+                let edge = n - n % 16                 // inside this range: it starts at a multiple of 16
+                multiplyNarrowEdge(rows: rows, columns: edge..<n, k: k, a: a, b: b, c: c, ldc: n,
+                                   accumulate: accumulate)
+                columns = allColumns.lowerBound..<edge
+                guard !columns.isEmpty else { return }
+            }
             let scratch = ScratchBuffers.current
             let depthBlocks = (k + maxBlockDepth - 1) / maxBlockDepth
             let depthBlock = (k + depthBlocks - 1) / depthBlocks           // equal blocks, ≤ maxBlockDepth

@@ -15,6 +15,7 @@ import Darwin
 final class ScratchBuffers {
     private var packedA = GrowableBuffer()
     private var packedB = GrowableBuffer()
+    private var edgeLanes = GrowableBuffer()
 
     /// One tile of C for GEMM's edge tiles, up to 8x32 (a tall last panel; 64-byte aligned).
     let tile: UnsafeMutablePointer<Float> = {
@@ -29,6 +30,9 @@ final class ScratchBuffers {
 
     /// Room for `count` floats of packed B (contents undefined).
     func packedB(count: Int) -> UnsafeMutablePointer<Float> { packedB.pointer(count: count) }
+
+    /// Room for `count` floats of GEMM's narrow-edge lane sums (contents undefined).
+    func edgeLanes(count: Int) -> UnsafeMutablePointer<Float> { edgeLanes.pointer(count: count) }
 
     /// The buffers of the calling thread.
     static var current: ScratchBuffers {
