@@ -6,9 +6,8 @@
 // (peaks of 264-289 GFLOP/s have been read here), so a ratio to a peak measured once, seconds
 // earlier, moved with it.
 //
-// A shape whose n is not a multiple of 16 (lm_head's 73 columns) gets a note under the table:
-// the kernel computes C in 16-column panels, so only n/⌈n⌉₁₆ of its work is useful, and the
-// note gives "% peak" against that bound too (JSON: "<shape> % of lane bound").
+// "% peak" counts useful FLOPs only (2·m·n·k). lm_head's forward (n = 73, not a multiple of 16)
+// wastes no lane: its last 9 columns are the narrow edge (GEMM+NarrowEdge).
 //
 // Shapes: B·T = 768 rows, C = 128, 4 heads of 32, MLP 512, vocab 73. For a Linear layer with
 // weight W [out, in]: forward y = x·Wᵀ (A·Bᵀ), dX = dY·W (A·B), dW = dYᵀ·X (Aᵀ·B).
@@ -41,10 +40,7 @@ let gemmShapes: [GEMMShape] =
     + linearShapes("mlp.c_fc", out: 512, in: 128, perStep: 4)
     + linearShapes("mlp.c_proj", out: 128, in: 512, perStep: 4)
     + linearShapes("lm_head", out: 73, in: 128, perStep: 1)
-    // lm_head's forward computed as its transpose (73 rows instead of 73 columns, which need
-    // 80 vector lanes): not what the model runs; shown for comparison (README "Speed: what is left").
-    + [GEMMShape(name: "lm_head yᵀ=W·xᵀ", m: 73, n: 768, k: 128, transposeA: false, transposeB: true),
-       GEMMShape(name: "head q·kᵀ", m: 64, n: 64, k: 32, transposeA: false, transposeB: true),
+    + [GEMMShape(name: "head q·kᵀ", m: 64, n: 64, k: 32, transposeA: false, transposeB: true),
        GEMMShape(name: "head att·v", m: 64, n: 32, k: 64, transposeA: false, transposeB: false)]
 
 func benchGEMM(options: BenchOptions) {
@@ -58,7 +54,6 @@ func benchGEMM(options: BenchOptions) {
     var generator = RandomGenerator(seed: 1)
     var stepFLOPs = 0.0, stepSeconds = 0.0               // the Linear products of one step, 1 thread
     var stepPeakSeconds = 0.0                            // the same FLOPs at the peak of each shape's rounds
-    var laneNotes: [String] = []                         // shapes whose n does not fill whole vectors
     for shape in gemmShapes where options.shapeFilter.map({ shape.name.contains($0) }) ?? true {
         let a = Tensor.randomNormal([shape.m * shape.k], using: &generator)
         let b = Tensor.randomNormal([shape.k * shape.n], using: &generator)
@@ -92,14 +87,6 @@ func benchGEMM(options: BenchOptions) {
                 report.add("gemm", threads: 1, shape.name, gflops)
                 report.add("gemm", threads: 1, shape.name + " % peak", ratio * 100)
                 line += format(gflops, width: 17) + format(ratio * 100, width: 8)
-                if shape.n % 16 != 0 {
-                    // The kernel computes C in 16-column panels: the lanes past n are work too.
-                    let lanes = (shape.n + 15) / 16 * 16, bound = Double(shape.n) / Double(lanes)
-                    report.add("gemm", threads: 1, shape.name + " % of lane bound", ratio / bound * 100)
-                    laneNotes.append("\(shape.name): \(shape.n) columns fill \(lanes) vector lanes, so at most "
-                                     + "\(format(bound * 100, width: 0))% of peak is useful work; "
-                                     + "\(format(ratio * 100, width: 0))% is \(format(ratio / bound * 100, width: 0))% of that")
-                }
                 stepFLOPs += Double(shape.perStep) * flops
                 stepSeconds += Double(shape.perStep) * seconds
                 stepPeakSeconds += Double(shape.perStep) * flops / (median(peaks) * 1e9)
@@ -111,7 +98,6 @@ func benchGEMM(options: BenchOptions) {
         }
         report.line(line)
     }
-    laneNotes.forEach(report.line)
     if stepSeconds > 0 && options.shapeFilter == nil {     // a subset of the shapes is not a step
         // One step's Linear products together: every layer's shapes 4 times, lm_head's once.
         let gflops = stepFLOPs / stepSeconds / 1e9
