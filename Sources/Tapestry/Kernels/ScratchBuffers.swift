@@ -31,7 +31,8 @@ final class ScratchBuffers {
     /// Room for `count` floats of packed B (contents undefined).
     func packedB(count: Int) -> UnsafeMutablePointer<Float> { packedB.pointer(count: count) }
 
-    /// Room for `count` floats of GEMM's narrow-edge lane sums (contents undefined).
+    /// Room for `count` floats of GEMM's narrow edge: its packed column groups and lane sums
+    /// (contents undefined).
     func edgeLanes(count: Int) -> UnsafeMutablePointer<Float> { edgeLanes.pointer(count: count) }
 
     /// The buffers of the calling thread.
