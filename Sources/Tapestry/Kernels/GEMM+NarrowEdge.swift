@@ -130,43 +130,49 @@ extension GEMM {
     }
 }
 
-/// The 8 rows of A that a tile reads; rows past `last` repeat it.
-struct EdgeRows {
-    let r0, r1, r2, r3, r4, r5, r6, r7: UnsafePointer<Float>
-    init(a: UnsafePointer<Float>, k: Int, first: Int, last: Int) {
-        r0 = a + min(first, last) * k; r1 = a + min(first + 1, last) * k
-        r2 = a + min(first + 2, last) * k; r3 = a + min(first + 3, last) * k
-        r4 = a + min(first + 4, last) * k; r5 = a + min(first + 5, last) * k
-        r6 = a + min(first + 6, last) * k; r7 = a + min(first + 7, last) * k
+extension GEMM {
+    /// The 8 rows of A that a tile reads; rows past `last` repeat it.
+    struct EdgeRows {
+        let r0, r1, r2, r3, r4, r5, r6, r7: UnsafePointer<Float>
+        init(a: UnsafePointer<Float>, k: Int, first: Int, last: Int) {
+            r0 = a + min(first, last) * k; r1 = a + min(first + 1, last) * k
+            r2 = a + min(first + 2, last) * k; r3 = a + min(first + 3, last) * k
+            r4 = a + min(first + 4, last) * k; r5 = a + min(first + 5, last) * k
+            r6 = a + min(first + 6, last) * k; r7 = a + min(first + 7, last) * k
+        }
     }
 }
 
 // MARK: - The tile
 
-/// A group width: how a row of A is broadcast over the lanes, and how the lanes become sums in C.
-protocol EdgeGroupWidth {
-    /// g: columns in the group; each has 16/g lanes (steps of k).
-    static var columns: Int { get }
-    /// The 16/g floats at `p` repeated g times: lane (c, d) gets p[d].
-    static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float>
-    /// Sums each column's lanes by adjacent pairs and stores the sums of rows 0..<rows of C at
-    /// `c` (rows `ldc` apart; added to what is there when accumulating); or, for a single
-    /// column, stores the 8 rows' chains to `lanes` [8][16] for `GEMM.storeColumn` to sum.
-    static func storeSums(_ tile: EdgeTile, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
-                          lanes: UnsafeMutablePointer<Float>, accumulate: Bool)
+extension GEMM {
+    /// A group width: how a row of A is broadcast over the lanes, and how the lanes become sums in C.
+    protocol EdgeGroupWidth {
+        /// g: columns in the group; each has 16/g lanes (steps of k).
+        static var columns: Int { get }
+        /// The 16/g floats at `p` repeated g times: lane (c, d) gets p[d].
+        static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float>
+        /// Sums each column's lanes by adjacent pairs and stores the sums of rows 0..<rows of C at
+        /// `c` (rows `ldc` apart; added to what is there when accumulating); or, for a single
+        /// column, stores the 8 rows' chains to `lanes` [8][16] for `GEMM.storeColumn` to sum.
+        static func storeSums(_ tile: EdgeTile, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+                              lanes: UnsafeMutablePointer<Float>, accumulate: Bool)
+    }
 }
 
-/// The accumulators of a tile, one per row.
-struct EdgeTile {
-    var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
-    var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
+extension GEMM {
+    /// The accumulators of a tile, one per row.
+    struct EdgeTile {
+        var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+        var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
 
-    /// One step of every row's chains: s_r += a_r * b, lane by lane.
-    @inline(__always)
-    mutating func addProducts(_ a: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
-                                    SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>), _ b: SIMD16<Float>) {
-        s0.addProduct(a.0, b); s1.addProduct(a.1, b); s2.addProduct(a.2, b); s3.addProduct(a.3, b)
-        s4.addProduct(a.4, b); s5.addProduct(a.5, b); s6.addProduct(a.6, b); s7.addProduct(a.7, b)
+        /// One step of every row's chains: s_r += a_r * b, lane by lane.
+        @inline(__always)
+        mutating func addProducts(_ a: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+                                        SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>), _ b: SIMD16<Float>) {
+            s0.addProduct(a.0, b); s1.addProduct(a.1, b); s2.addProduct(a.2, b); s3.addProduct(a.3, b)
+            s4.addProduct(a.4, b); s5.addProduct(a.5, b); s6.addProduct(a.6, b); s7.addProduct(a.7, b)
+        }
     }
 }
 
@@ -230,15 +236,17 @@ extension GEMM {
     }
 }
 
-/// Groups of 8, 4 and 2: each row's lanes summed in place, its g sums stored side by side.
-protocol RowSummedWidth: EdgeGroupWidth {
-    /// Sums each column's lanes by adjacent pairs and stores the g sums at `c`.
-    static func storeRow(_ lanes: SIMD16<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool)
+extension GEMM {
+    /// Groups of 8, 4 and 2: each row's lanes summed in place, its g sums stored side by side.
+    protocol RowSummedWidth: EdgeGroupWidth {
+        /// Sums each column's lanes by adjacent pairs and stores the g sums at `c`.
+        static func storeRow(_ lanes: SIMD16<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool)
+    }
 }
 
-extension RowSummedWidth {
+extension GEMM.RowSummedWidth {
     @inline(__always)
-    static func storeSums(_ tile: EdgeTile, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+    static func storeSums(_ tile: GEMM.EdgeTile, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
                           lanes: UnsafeMutablePointer<Float>, accumulate: Bool) {
         storeRow(tile.s0, to: c, accumulate: accumulate)
         if rows > 1 { storeRow(tile.s1, to: c + ldc, accumulate: accumulate) }
@@ -251,56 +259,64 @@ extension RowSummedWidth {
     }
 }
 
-/// A single column, 16 steps of k per vector (a dot product): the row's own 16 floats; the
-/// rows' chains are summed together by `GEMM.storeColumn`.
-enum OneColumn: EdgeGroupWidth {
-    static var columns: Int { 1 }
-    @inline(__always) static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float> { SIMD16(loading: p) }
-    @inline(__always) static func storeSums(_ tile: EdgeTile, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
-                                            lanes: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        tile.s0.store(to: lanes); tile.s1.store(to: lanes + 16); tile.s2.store(to: lanes + 32)
-        tile.s3.store(to: lanes + 48); tile.s4.store(to: lanes + 64); tile.s5.store(to: lanes + 80)
-        tile.s6.store(to: lanes + 96); tile.s7.store(to: lanes + 112)
+extension GEMM {
+    /// A single column, 16 steps of k per vector (a dot product): the row's own 16 floats; the
+    /// rows' chains are summed together by `GEMM.storeColumn`.
+    enum OneColumn: EdgeGroupWidth {
+        static var columns: Int { 1 }
+        @inline(__always) static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float> { SIMD16(loading: p) }
+        @inline(__always) static func storeSums(_ tile: EdgeTile, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+                                                lanes: UnsafeMutablePointer<Float>, accumulate: Bool) {
+            tile.s0.store(to: lanes); tile.s1.store(to: lanes + 16); tile.s2.store(to: lanes + 32)
+            tile.s3.store(to: lanes + 48); tile.s4.store(to: lanes + 64); tile.s5.store(to: lanes + 80)
+            tile.s6.store(to: lanes + 96); tile.s7.store(to: lanes + 112)
+        }
     }
 }
 
-/// Groups of 8 columns, 2 steps of k per vector: the broadcast is one 8-byte load.
-enum EightColumns: RowSummedWidth {
-    static var columns: Int { 8 }
-    @inline(__always) static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        let pair = UnsafeRawPointer(p).loadUnaligned(as: Double.self)           // two floats as one value
-        return unsafeBitCast(SIMD8<Double>(repeating: pair), to: SIMD16<Float>.self)
-    }
-    @inline(__always) static func storeRow(_ lanes: SIMD16<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        store(lanes.evenHalf + lanes.oddHalf, to: c, accumulate: accumulate)
-    }
-}
-
-/// Groups of 4 columns, 4 steps of k per vector: the broadcast is one 16-byte load.
-enum FourColumns: RowSummedWidth {
-    static var columns: Int { 4 }
-    @inline(__always) static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        let four = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-        let eight = SIMD8(lowHalf: four, highHalf: four)
-        return SIMD16(lowHalf: eight, highHalf: eight)
-    }
-    @inline(__always) static func storeRow(_ lanes: SIMD16<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let eight = lanes.evenHalf + lanes.oddHalf
-        store(eight.evenHalf + eight.oddHalf, to: c, accumulate: accumulate)
+extension GEMM {
+    /// Groups of 8 columns, 2 steps of k per vector: the broadcast is one 8-byte load.
+    enum EightColumns: RowSummedWidth {
+        static var columns: Int { 8 }
+        @inline(__always) static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+            let pair = UnsafeRawPointer(p).loadUnaligned(as: Double.self)           // two floats as one value
+            return unsafeBitCast(SIMD8<Double>(repeating: pair), to: SIMD16<Float>.self)
+        }
+        @inline(__always) static func storeRow(_ lanes: SIMD16<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+            store(lanes.evenHalf + lanes.oddHalf, to: c, accumulate: accumulate)
+        }
     }
 }
 
-/// Groups of 2 columns, 8 steps of k per vector: the broadcast is one 32-byte load.
-enum TwoColumns: RowSummedWidth {
-    static var columns: Int { 2 }
-    @inline(__always) static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-        let eight = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        return SIMD16(lowHalf: eight, highHalf: eight)
+extension GEMM {
+    /// Groups of 4 columns, 4 steps of k per vector: the broadcast is one 16-byte load.
+    enum FourColumns: RowSummedWidth {
+        static var columns: Int { 4 }
+        @inline(__always) static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+            let four = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+            let eight = SIMD8(lowHalf: four, highHalf: four)
+            return SIMD16(lowHalf: eight, highHalf: eight)
+        }
+        @inline(__always) static func storeRow(_ lanes: SIMD16<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+            let eight = lanes.evenHalf + lanes.oddHalf
+            store(eight.evenHalf + eight.oddHalf, to: c, accumulate: accumulate)
+        }
     }
-    @inline(__always) static func storeRow(_ lanes: SIMD16<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let eight = lanes.evenHalf + lanes.oddHalf
-        let four = eight.evenHalf + eight.oddHalf
-        store(four.evenHalf + four.oddHalf, to: c, accumulate: accumulate)
+}
+
+extension GEMM {
+    /// Groups of 2 columns, 8 steps of k per vector: the broadcast is one 32-byte load.
+    enum TwoColumns: RowSummedWidth {
+        static var columns: Int { 2 }
+        @inline(__always) static func broadcast(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+            let eight = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+            return SIMD16(lowHalf: eight, highHalf: eight)
+        }
+        @inline(__always) static func storeRow(_ lanes: SIMD16<Float>, to c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+            let eight = lanes.evenHalf + lanes.oddHalf
+            let four = eight.evenHalf + eight.oddHalf
+            store(four.evenHalf + four.oddHalf, to: c, accumulate: accumulate)
+        }
     }
 }
 
