@@ -128,9 +128,7 @@ extension GEMM {
         default: copyPieces(SIMD16<Float>.self)
         }
     }
-}
 
-extension GEMM {
     /// The 8 rows of A that a tile reads; rows past `last` repeat it.
     struct EdgeRows {
         let r0, r1, r2, r3, r4, r5, r6, r7: UnsafePointer<Float>
@@ -158,9 +156,7 @@ extension GEMM {
         static func storeSums(_ tile: EdgeTile, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
                               lanes: UnsafeMutablePointer<Float>, accumulate: Bool)
     }
-}
 
-extension GEMM {
     /// The accumulators of a tile, one per row.
     struct EdgeTile {
         var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
@@ -174,9 +170,7 @@ extension GEMM {
             s4.addProduct(a.4, b); s5.addProduct(a.5, b); s6.addProduct(a.6, b); s7.addProduct(a.7, b)
         }
     }
-}
 
-extension GEMM {
     /// Rows 0..<rows of C (`ldc` apart) for one column group: the tile of the file header. `w` is
     /// the group packed by `packEdgeGroup`.
     @inline(never)
@@ -234,9 +228,7 @@ extension GEMM {
         let sums = Vector(loading: lanes)
         for r in 0..<rows { c[r * ldc] = accumulate ? c[r * ldc] + sums[r] : sums[r] }
     }
-}
 
-extension GEMM {
     /// Groups of 8, 4 and 2: each row's lanes summed in place, its g sums stored side by side.
     protocol RowSummedWidth: EdgeGroupWidth {
         /// Sums each column's lanes by adjacent pairs and stores the g sums at `c`.
@@ -272,9 +264,7 @@ extension GEMM {
             tile.s6.store(to: lanes + 96); tile.s7.store(to: lanes + 112)
         }
     }
-}
 
-extension GEMM {
     /// Groups of 8 columns, 2 steps of k per vector: the broadcast is one 8-byte load.
     enum EightColumns: RowSummedWidth {
         static var columns: Int { 8 }
@@ -286,9 +276,7 @@ extension GEMM {
             store(lanes.evenHalf + lanes.oddHalf, to: c, accumulate: accumulate)
         }
     }
-}
 
-extension GEMM {
     /// Groups of 4 columns, 4 steps of k per vector: the broadcast is one 16-byte load.
     enum FourColumns: RowSummedWidth {
         static var columns: Int { 4 }
@@ -302,9 +290,7 @@ extension GEMM {
             store(eight.evenHalf + eight.oddHalf, to: c, accumulate: accumulate)
         }
     }
-}
 
-extension GEMM {
     /// Groups of 2 columns, 8 steps of k per vector: the broadcast is one 32-byte load.
     enum TwoColumns: RowSummedWidth {
         static var columns: Int { 2 }
